@@ -1,0 +1,85 @@
+import { pointerJoin } from '../diagnostics';
+import { TRANSFORM_FAILED, Transform, TRANSFORMS } from '../transforms';
+import { RunContext, warn } from '../run-context';
+import { CompileContext, CompiledValue, ValueFn } from './compiled-value';
+import { constDirective } from './const.directive';
+import { SourceDirective } from './directive';
+import { firstDirective } from './first.directive';
+import { objectDirective } from './object.directive';
+import { pathDirective } from './path.directive';
+import { restDirective } from './rest.directive';
+import { templateDirective } from './template.directive';
+
+export const SOURCE_DIRECTIVES: Readonly<Record<string, SourceDirective>> = Object.freeze(
+  Object.fromEntries([pathDirective, constDirective, templateDirective, firstDirective, objectDirective, restDirective].map((d) => [d.key, d])),
+);
+const SOURCE_KEYS = Object.keys(SOURCE_DIRECTIVES);
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? text.slice(0, 37) + '...' : text;
+}
+
+function where(ctx: RunContext, describe: string): string {
+  return ctx.itemLabel === '' ? describe : `${ctx.itemLabel} (${describe})`;
+}
+
+/** Wraps a source with `transform` and `default`. Nulls pass transforms untouched. */
+function withModifiers(source: ValueFn, describe: string, transforms: readonly Transform[], fallback: { value: unknown } | null): ValueFn {
+  if (transforms.length === 0 && fallback === null) return source;
+  const fallbackValue = fallback?.value;
+  return (ctx) => {
+    let value = source(ctx);
+    if (value !== undefined && value !== null) {
+      for (let i = 0; i < transforms.length; i++) {
+        const next = transforms[i].apply(value);
+        if (next === TRANSFORM_FAILED) {
+          warn(ctx, 'TRANSFORM_FAILED', `${where(ctx, describe)}: ${transforms[i].name} cannot use ${preview(value)}`);
+          value = undefined;
+          break;
+        }
+        value = next;
+      }
+    }
+    return (value === undefined || value === null) && fallback !== null ? fallbackValue : value;
+  };
+}
+
+function compileTransforms(raw: unknown, pointer: string, cc: CompileContext): Transform[] {
+  if (raw === undefined) return [];
+  const names = Array.isArray(raw) ? raw : [raw];
+  // Unknown names are reported by the schema (UNKNOWN_TRANSFORM); they are skipped here.
+  return names.filter((n): n is string => typeof n === 'string' && Object.hasOwn(TRANSFORMS, n)).map((n) => TRANSFORMS[n]);
+}
+
+/**
+ * A value expression: a path string, or an object with exactly one source directive plus
+ * optional `transform`, `default` and `required`.
+ */
+export function compileValue(raw: unknown, pointer: string, cc: CompileContext): CompiledValue | null {
+  if (typeof raw === 'string') {
+    const compiled = pathDirective.compile(raw, pointer, cc);
+    return compiled && { ...compiled, required: false };
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const spec = raw as Record<string, unknown>;
+  const sources = SOURCE_KEYS.filter((k) => Object.hasOwn(spec, k));
+  if (sources.length !== 1) {
+    const message =
+      sources.length === 0
+        ? `a value needs one source: ${SOURCE_KEYS.join(', ')}`
+        : `a value takes one source, this one has ${sources.map((s) => `"${s}"`).join(' and ')}`;
+    cc.sink.error('EXPRESSION_SOURCE', pointer, message);
+    return null;
+  }
+  const key = sources[0];
+  const source = SOURCE_DIRECTIVES[key].compile(spec[key], pointerJoin(pointer, key), cc);
+  if (!source) return null;
+  const transforms = compileTransforms(spec.transform, pointerJoin(pointer, 'transform'), cc);
+  const fallback = Object.hasOwn(spec, 'default') ? { value: structuredClone(spec.default) } : null;
+  return Object.freeze({
+    fn: withModifiers(source.fn, source.describe, transforms, fallback),
+    describe: source.describe,
+    required: spec.required === true,
+  });
+}

@@ -1,0 +1,34 @@
+import { FindingSink } from '../diagnostics';
+import { CompiledPath } from '../path';
+import { RunContext } from '../run-context';
+import { ConsumedPaths } from './consumed-paths';
+
+/** A value expression after compilation: a closure that answers `undefined` when absent. */
+export type ValueFn = (ctx: RunContext) => unknown;
+
+export interface CompiledValue {
+  readonly fn: ValueFn;
+  /** Short human description for error messages: `traits.email`, `"USD"`, `template "…"`. */
+  readonly describe: string;
+  readonly required: boolean;
+}
+
+export interface CompileContext {
+  readonly sink: FindingSink;
+  readonly inEach: boolean;
+  /** Paths read by the fields of the enclosing output, for `rest`. */
+  readonly consumed: ConsumedPaths;
+  compileValue(raw: unknown, pointer: string): CompiledValue | null;
+  /**
+   * Compiles a path, reporting MALFORMED_PATH / ITEM_OUTSIDE_EACH at `pointer`; unless
+   * `consume` is false, marks it read so that `rest` leaves it out.
+   */
+  compilePathAt(text: string, pointer: string, atKey?: boolean, consume?: boolean): CompiledPath | null;
+}
+
+/** Reads a path against the right root and records it when tracing. */
+export function readPath(path: CompiledPath, ctx: RunContext): unknown {
+  const value = path.get(path.scope === 'item' ? ctx.item : ctx.msg);
+  if (ctx.sources !== null && value !== undefined) ctx.sources.push(path.text);
+  return value;
+}

@@ -1,0 +1,34 @@
+import { pointerJoin } from '../diagnostics';
+
+export interface Difference {
+  pointer: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The first place where two JSON values differ, depth first, or null when they are equal. */
+export function firstDifference(expected: unknown, actual: unknown, pointer = ''): Difference | null {
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+      const d = firstDifference(expected[i], actual[i], pointerJoin(pointer, i));
+      if (d) return d;
+    }
+    return null;
+  }
+  if (isObject(expected) && isObject(actual)) {
+    for (const key of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
+      const d = firstDifference(expected[key], actual[key], pointerJoin(pointer, key));
+      if (d) return d;
+    }
+    return null;
+  }
+  return Object.is(expected, actual) ? null : { pointer, expected, actual };
+}
+
+export function show(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}

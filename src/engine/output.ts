@@ -1,0 +1,71 @@
+import { createCompileContext } from './compile-context';
+import { FindingSink, pointerJoin } from './diagnostics';
+import { compileRest, RestFn } from './expression/rest.directive';
+import { compileFieldSet, FieldSet, TraceSink } from './field-set';
+import { Identifiers } from './identity';
+import { OUTPUT_KINDS, OutputKind, OutputKindName } from './output-kinds';
+import { CompiledPath } from './path';
+import { MapFailure, RunContext, warn } from './run-context';
+
+export interface CompiledOutput {
+  readonly kind: OutputKindName;
+  readonly target: OutputKind;
+  /** Request-level options (merge_behavior for /users/identify). */
+  readonly requestOptions: Readonly<Record<string, unknown>>;
+  build(ctx: RunContext, identify: () => Identifiers, trace: TraceSink | null): Record<string, unknown>[];
+}
+
+/** `rest` at output level: spread the unread members into the object, never over a named key. */
+function spreadRest(ctx: RunContext, rest: RestFn, restPath: CompiledPath, target: Record<string, unknown>, trace: TraceSink | null): void {
+  const left = rest(ctx);
+  if (left === undefined) return;
+  for (const key of Object.keys(left)) {
+    if (Object.hasOwn(target, key)) {
+      warn(ctx, 'REST_KEY_SKIPPED', `${restPath.text}.${key}: "${key}" is already set by a named field or the user's identifiers`);
+      continue;
+    }
+    target[key] = left[key];
+    trace?.record(key, `${restPath.text}.${key}`);
+  }
+}
+
+export function compileOutput(kind: OutputKindName, raw: Record<string, unknown>, pointer: string, sink: FindingSink): CompiledOutput {
+  const target = OUTPUT_KINDS[kind];
+  const cc = createCompileContext(sink, raw.each !== undefined);
+  const each = typeof raw.each === 'string' ? cc.compilePathAt(raw.each, pointerJoin(pointer, 'each'), false, false) : null;
+  const rawFields = raw.fields !== null && typeof raw.fields === 'object' ? (raw.fields as Record<string, unknown>) : {};
+  const fields: FieldSet = compileFieldSet(rawFields, pointerJoin(pointer, 'fields'), cc);
+  const rest = raw.rest !== undefined ? compileRest(raw.rest, pointerJoin(pointer, 'rest'), cc) : null;
+  const requestOptions = kind === 'identify' ? { merge_behavior: typeof raw.merge_behavior === 'string' ? raw.merge_behavior : 'merge' } : {};
+
+  const buildOne = (ctx: RunContext, identify: () => Identifiers, trace: TraceSink | null) => {
+    const object: Record<string, unknown> = target.identified ? { ...identify() } : {};
+    fields.fill(ctx, object, trace);
+    if (rest) spreadRest(ctx, rest.fn, rest.path, object, trace);
+    return object;
+  };
+
+  const build = (ctx: RunContext, identify: () => Identifiers, trace: TraceSink | null): Record<string, unknown>[] => {
+    if (each === null) return [buildOne(ctx, identify, trace)];
+    const items = each.get(each.scope === 'item' ? ctx.item : ctx.msg);
+    if (!Array.isArray(items) || items.length === 0) {
+      warn(ctx, 'EACH_EMPTY', `${each.text} is ${Array.isArray(items) ? 'empty' : 'missing'}: no ${kind} were emitted`);
+      return [];
+    }
+    const objects: Record<string, unknown>[] = [];
+    for (let i = 0; i < items.length; i++) {
+      ctx.item = items[i];
+      ctx.itemLabel = `${each.text}[${i}]`;
+      try {
+        objects.push(buildOne(ctx, identify, trace));
+      } catch (failure) {
+        if (!(failure instanceof MapFailure) || failure.code === 'NO_IDENTITY') throw failure;
+        warn(ctx, 'ITEM_SKIPPED', `${ctx.itemLabel}: ${failure.message}`);
+      }
+    }
+    ctx.item = undefined;
+    ctx.itemLabel = '';
+    return objects;
+  };
+  return Object.freeze({ kind, target, requestOptions: Object.freeze(requestOptions), build });
+}

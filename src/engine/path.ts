@@ -1,0 +1,86 @@
+/**
+ * Source paths: `traits.address.city`, `properties.products[0].price`, `$item.sku`.
+ * Parsed once at compile time into a getter; the getter never splits strings.
+ */
+export type Scope = 'message' | 'item';
+export type Getter = (root: unknown) => unknown;
+
+export interface CompiledPath {
+  readonly text: string;
+  readonly scope: Scope;
+  readonly segments: readonly string[];
+  readonly get: Getter;
+}
+
+export type PathParse = { ok: true; scope: Scope; segments: string[] } | { ok: false; reason: string };
+
+const ITEM_PREFIX = '$item';
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
+
+export function parsePath(text: string): PathParse {
+  if (text.length === 0) return { ok: false, reason: 'a path must not be empty' };
+  if (text.trim() !== text) return { ok: false, reason: 'a path must not start or end with white space' };
+  let rest = text;
+  let scope: Scope = 'message';
+  if (rest === ITEM_PREFIX || rest.startsWith(ITEM_PREFIX + '.') || rest.startsWith(ITEM_PREFIX + '[')) {
+    scope = 'item';
+    rest = rest.slice(ITEM_PREFIX.length).replace(/^\./, '');
+  } else if (rest.startsWith('$')) {
+    return { ok: false, reason: `unknown scope "${rest.split(/[.[]/)[0]}" (only $item is defined)` };
+  }
+  const segments: string[] = [];
+  const re = /([^.[\]]+)|\[(\d+)\]|(\.)/gy;
+  let expectSegment = true;
+  let match: RegExpExecArray | null;
+  let consumed = 0;
+  while (consumed < rest.length && (match = re.exec(rest)) !== null) {
+    consumed = re.lastIndex;
+    if (match[3] !== undefined) {
+      if (expectSegment) return { ok: false, reason: `empty segment at character ${consumed}` };
+      expectSegment = true;
+    } else {
+      const segment = match[1] ?? match[2];
+      if (!expectSegment && match[1] !== undefined) return { ok: false, reason: `missing "." before "${segment}"` };
+      if (FORBIDDEN_SEGMENTS.has(segment)) return { ok: false, reason: `the segment "${segment}" is not allowed` };
+      segments.push(segment);
+      expectSegment = false;
+    }
+  }
+  if (consumed < rest.length) return { ok: false, reason: `unexpected "${rest[consumed]}" at character ${consumed + 1}` };
+  if (expectSegment && (segments.length > 0 || scope === 'message')) {
+    return { ok: false, reason: segments.length === 0 ? 'a path needs at least one segment' : 'a path must not end with "."' };
+  }
+  return { ok: true, scope, segments };
+}
+
+function step(value: unknown, key: string): unknown {
+  if (value === null || typeof value !== 'object') return undefined;
+  return Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** Builds a getter specialised on the segment count, so short paths run without a loop. */
+export function makeGetter(segments: readonly string[]): Getter {
+  const [a, b, c] = segments;
+  switch (segments.length) {
+    case 0:
+      return (root) => root;
+    case 1:
+      return (root) => step(root, a);
+    case 2:
+      return (root) => step(step(root, a), b);
+    case 3:
+      return (root) => step(step(step(root, a), b), c);
+    default:
+      return (root) => {
+        let value = root;
+        for (let i = 0; i < segments.length && value !== undefined; i++) value = step(value, segments[i]);
+        return value;
+      };
+  }
+}
+
+export function compilePath(text: string): CompiledPath | { error: string } {
+  const parsed = parsePath(text);
+  if (!parsed.ok) return { error: parsed.reason };
+  return Object.freeze({ text, scope: parsed.scope, segments: Object.freeze(parsed.segments), get: makeGetter(parsed.segments) });
+}

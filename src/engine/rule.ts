@@ -1,0 +1,38 @@
+import { FindingSink, pointerJoin } from './diagnostics';
+import { compileCondition } from './logic/compile-logic';
+import { compileOutput, CompiledOutput } from './output';
+import { OUTPUT_KINDS, OutputKindName } from './output-kinds';
+
+export interface CompiledRule {
+  readonly name: string;
+  readonly file: string;
+  readonly when: ((message: unknown) => boolean) | null;
+  /** Later rules are not considered once this one matched. */
+  readonly stop: boolean;
+  readonly outputs: readonly CompiledOutput[];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function compileRule(raw: unknown, pointer: string, file: string, sink: FindingSink): CompiledRule | null {
+  if (!isObject(raw)) return null;
+  const outputs: CompiledOutput[] = [];
+  // Outputs run in the order the YAML lists them, which is also the order of the requests.
+  for (const key of Object.keys(raw)) {
+    if (!Object.hasOwn(OUTPUT_KINDS, key) || !isObject(raw[key])) continue;
+    outputs.push(compileOutput(key as OutputKindName, raw[key] as Record<string, unknown>, pointerJoin(pointer, key), sink));
+  }
+  if (outputs.length === 0 && !Object.keys(raw).some((k) => Object.hasOwn(OUTPUT_KINDS, k))) {
+    sink.error('RULE_WITHOUT_OUTPUT', pointer, `a rule emits at least one of: ${Object.keys(OUTPUT_KINDS).join(', ')}`);
+  }
+  const when = raw.when === undefined ? null : compileCondition(raw.when, pointerJoin(pointer, 'when'), sink);
+  return Object.freeze({
+    name: typeof raw.name === 'string' ? raw.name : '',
+    file,
+    when,
+    stop: raw.stop === true,
+    outputs: Object.freeze(outputs),
+  });
+}

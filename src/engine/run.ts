@@ -1,0 +1,72 @@
+import { Identifiers } from './identity';
+import { TraceSink } from './field-set';
+import { MappingPlan } from './plan';
+import { BrazeRequest, RequestBucket } from './requests';
+import { MapFailure, MapWarning, RunContext, RuntimeErrorCode } from './run-context';
+
+export interface TraceEntry {
+  readonly rule: string;
+  readonly output: string;
+  readonly item?: string;
+  readonly field: string;
+  readonly source: string;
+}
+
+export interface MapTrace {
+  readonly rules: { name: string; file: string }[];
+  readonly fields: TraceEntry[];
+}
+
+export type MapResult =
+  | { ok: true; requests: BrazeRequest[]; warnings: MapWarning[]; trace?: MapTrace }
+  | { ok: false; error: { code: RuntimeErrorCode; message: string }; warnings: MapWarning[]; trace?: MapTrace };
+
+export interface MapOptions {
+  /** Record which rules matched and which source fed each field (slower; for previews). */
+  trace?: boolean;
+}
+
+function fail(code: RuntimeErrorCode, message: string, warnings: MapWarning[], trace?: MapTrace): MapResult {
+  return trace ? { ok: false, error: { code, message }, warnings, trace } : { ok: false, error: { code, message }, warnings };
+}
+
+/** Runs a compiled plan over one Segment message. Never throws for any input. */
+export function mapMessage(plan: MappingPlan, message: unknown, options: MapOptions = {}): MapResult {
+  const warnings: MapWarning[] = [];
+  const trace: MapTrace | undefined = options.trace ? { rules: [], fields: [] } : undefined;
+  if (message === null || typeof message !== 'object' || Array.isArray(message) || typeof (message as { type?: unknown }).type !== 'string') {
+    return fail('INVALID_MESSAGE', 'a message is a JSON object with a string "type"', warnings, trace);
+  }
+  const ctx: RunContext = { msg: message, item: undefined, itemLabel: '', warnings, sources: null };
+  let identifiers: Identifiers | undefined;
+  const identify = () => (identifiers ??= plan.identify(ctx));
+  const buckets = new Map<string, RequestBucket>();
+  let matched = 0;
+  try {
+    for (const rule of plan.rules) {
+      if (rule.when !== null && !rule.when(message)) continue;
+      matched++;
+      trace?.rules.push({ name: rule.name, file: rule.file });
+      for (const output of rule.outputs) {
+        const sink: TraceSink | null = trace
+          ? { record: (field, source) => trace.fields.push({ rule: rule.name, output: output.kind, ...(ctx.itemLabel ? { item: ctx.itemLabel } : {}), field, source }) }
+          : null;
+        const objects = output.build(ctx, identify, sink);
+        const key = output.kind === 'identify' ? `${output.target.endpoint} ${output.requestOptions.merge_behavior}` : output.target.endpoint;
+        let bucket = buckets.get(key);
+        if (!bucket) buckets.set(key, (bucket = new RequestBucket(output.target.endpoint, output.requestOptions)));
+        bucket.add(output.target.array, objects);
+      }
+      if (rule.stop) break;
+    }
+  } catch (failure) {
+    if (failure instanceof MapFailure) return fail(failure.code, failure.message, warnings, trace);
+    throw failure;
+  }
+  if (matched === 0) {
+    return fail('NO_MATCHING_RULE', `no rule applies to this ${(message as { type: string }).type} message`, warnings, trace);
+  }
+  const requests: BrazeRequest[] = [];
+  for (const bucket of buckets.values()) bucket.toRequests(requests);
+  return trace ? { ok: true, requests, warnings, trace } : { ok: true, requests, warnings };
+}

@@ -1,0 +1,31 @@
+import { dateTransform } from './date';
+import { genderTransform } from './gender';
+import { integerTransform } from './integer';
+import { iso8601Transform } from './iso8601';
+import { lowercaseTransform } from './lowercase';
+import { numberTransform } from './number';
+import { stringTransform } from './string';
+import { Transform } from './transform';
+import { trimTransform } from './trim';
+import { uppercaseTransform } from './uppercase';
+
+export { Transform, TRANSFORM_FAILED } from './transform';
+
+/** The closed set of transforms, by name. Frozen: nothing registers at run time. */
+export const TRANSFORMS: Readonly<Record<string, Transform>> = Object.freeze(
+  Object.fromEntries(
+    [
+      dateTransform,
+      iso8601Transform,
+      genderTransform,
+      numberTransform,
+      integerTransform,
+      stringTransform,
+      lowercaseTransform,
+      uppercaseTransform,
+      trimTransform,
+    ].map((t) => [t.name, t]),
+  ),
+);
+
+export const TRANSFORM_NAMES: readonly string[] = Object.freeze(Object.keys(TRANSFORMS));

@@ -46,7 +46,7 @@ export function compileFieldSet(raw: Record<string, unknown>, pointer: string, c
         if (trace) ctx.sources = [];
         const value = field.value.fn(ctx);
         if (value === undefined) {
-          if (field.value.required) throw new MapFailure('REQUIRED_VALUE_MISSING', `"${field.key}" is required but ${field.value.describe} has no usable value`);
+          if (field.value.required) throw new MapFailure('REQUIRED_VALUE_MISSING', `"${field.key}" needs ${field.value.describe}, which is missing or unusable`);
           continue;
         }
         target[key] = value;

@@ -42,12 +42,14 @@ export function mapMessage(plan: MappingPlan, message: unknown, options: MapOpti
   const identify = () => (identifiers ??= plan.identify(ctx));
   const buckets = new Map<string, RequestBucket>();
   let matched = 0;
+  let current = '';
   try {
     for (const rule of plan.rules) {
       if (rule.when !== null && !rule.when(message)) continue;
       matched++;
       trace?.rules.push({ name: rule.name, file: rule.file });
       for (const output of rule.outputs) {
+        current = `rule "${rule.name}" ${output.kind}: `;
         const sink: TraceSink | null = trace
           ? { record: (field, source) => trace.fields.push({ rule: rule.name, output: output.kind, ...(ctx.itemLabel ? { item: ctx.itemLabel } : {}), field, source }) }
           : null;
@@ -60,7 +62,10 @@ export function mapMessage(plan: MappingPlan, message: unknown, options: MapOpti
       if (rule.stop) break;
     }
   } catch (failure) {
-    if (failure instanceof MapFailure) return fail(failure.code, failure.message, warnings, trace);
+    if (failure instanceof MapFailure) {
+      const context = failure.code === 'NO_IDENTITY' ? '' : current;
+      return fail(failure.code, context + failure.message, warnings, trace);
+    }
     throw failure;
   }
   if (matched === 0) {

@@ -1,0 +1,21 @@
+import { Readable, Writable } from 'node:stream';
+
+/** What a command may touch, so tests run commands in-process with captured streams. */
+export interface CliIo {
+  readonly cwd: string;
+  readonly stdin: Readable;
+  /** Raw output stream, for commands that stream large output with backpressure. */
+  readonly out: Writable;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export function processIo(): CliIo {
+  return {
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    out: process.stdout,
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+  };
+}

@@ -3,7 +3,8 @@ import { didYouMean } from '../suggest';
 import { LogicFn, truthy } from './operator';
 import { OPERATOR_NAMES, OPERATORS } from './operators';
 
-export { LogicFn, truthy } from './operator';
+export { truthy } from './operator';
+export type { LogicFn } from './operator';
 
 const NOTHING: LogicFn = () => undefined;
 
@@ -39,7 +40,7 @@ export function compileLogic(raw: unknown, pointer: string, sink: FindingSink): 
   }
   const argPointer = (i: number) => (Array.isArray(written) ? pointerJoin(operatorPointer, i) : operatorPointer);
   const args = rawArgs.map((arg, i) => compileLogic(arg, argPointer(i), sink));
-  return operator.compile({ args, raw: rawArgs, pointer: operatorPointer, sink });
+  return operator.compile({ args, raw: rawArgs, pointer: operatorPointer, argPointer, sink });
 }
 
 /** A rule condition: compiled once, answering a boolean per message. */

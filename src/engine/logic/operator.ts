@@ -9,6 +9,8 @@ export interface OperatorCompile {
   /** The arguments as written, for operators that take literals (var). */
   readonly raw: readonly unknown[];
   readonly pointer: string;
+  /** Where argument i is written (the operator's pointer when the argument is not in a list). */
+  argPointer(i: number): string;
   readonly sink: FindingSink;
 }
 

@@ -9,7 +9,8 @@ import { Transform } from './transform';
 import { trimTransform } from './trim';
 import { uppercaseTransform } from './uppercase';
 
-export { Transform, TRANSFORM_FAILED } from './transform';
+export { TRANSFORM_FAILED } from './transform';
+export type { Transform } from './transform';
 
 /** The closed set of transforms, by name. Frozen: nothing registers at run time. */
 export const TRANSFORMS: Readonly<Record<string, Transform>> = Object.freeze(

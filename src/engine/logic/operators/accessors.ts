@@ -23,8 +23,8 @@ export const varOperator: Operator = {
   name: 'var',
   minArgs: 0,
   maxArgs: 2,
-  compile: ({ args, raw, pointer, sink }) => {
-    const get = compileVar(raw[0], raw.length > 1 ? pointer + '/0' : pointer, sink) ?? (() => undefined);
+  compile: ({ args, raw, argPointer, sink }) => {
+    const get = compileVar(raw[0], argPointer(0), sink) ?? (() => undefined);
     const fallback: LogicFn = args[1] ?? (() => null);
     return (data) => {
       const value = get(data);

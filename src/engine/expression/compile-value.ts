@@ -14,6 +14,7 @@ export const SOURCE_DIRECTIVES: Readonly<Record<string, SourceDirective>> = Obje
   Object.fromEntries([pathDirective, constDirective, templateDirective, firstDirective, objectDirective, restDirective].map((d) => [d.key, d])),
 );
 const SOURCE_KEYS = Object.keys(SOURCE_DIRECTIVES);
+const KNOWN_KEYS = new Set([...SOURCE_KEYS, 'transform', 'default', 'required']);
 
 function preview(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -64,6 +65,8 @@ export function compileValue(raw: unknown, pointer: string, cc: CompileContext):
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return null;
   const spec = raw as Record<string, unknown>;
   const sources = SOURCE_KEYS.filter((k) => Object.hasOwn(spec, k));
+  // With a misspelt key (UNKNOWN_KEY from the schema), a missing source is the same mistake.
+  if (sources.length === 0 && Object.keys(spec).some((k) => !KNOWN_KEYS.has(k))) return null;
   if (sources.length !== 1) {
     const message =
       sources.length === 0

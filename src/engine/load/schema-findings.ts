@@ -39,7 +39,8 @@ function toFinding(error: ErrorObject): Finding | null {
       return { code: 'INVALID_VALUE', severity: 'error', pointer: at, message: `must be ${JSON.stringify(error.params.allowedValue)}` };
     case 'enum':
       if (/\/transform(\/\d+)?$/.test(at)) {
-        const name = String(error.data);
+        if (typeof error.data !== 'string') return null; // not a name at all: the type error says so
+        const name = error.data;
         return { code: 'UNKNOWN_TRANSFORM', severity: 'error', pointer: at, message: `unknown transform "${name}"${didYouMean(name, TRANSFORM_NAMES)}; known: ${TRANSFORM_NAMES.join(', ')}` };
       }
       return { code: 'INVALID_VALUE', severity: 'error', pointer: at, message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
@@ -58,10 +59,12 @@ export function schemaFindings(document: unknown): Finding[] {
     const finding = toFinding(error);
     if (!finding) continue;
     const id = `${finding.code} ${finding.pointer}`;
-    // A misspelt transform name also fails the list branch of the anyOf: keep the precise one.
-    if (seen.has(id) || (finding.code === 'WRONG_TYPE' && seen.has(`UNKNOWN_TRANSFORM ${finding.pointer}`))) continue;
+    if (seen.has(id)) continue;
     seen.add(id);
     findings.push(finding);
   }
-  return findings;
+  // A misspelt name inside `transform` also fails the anyOf around it: keep the precise finding.
+  return findings.filter(
+    (f) => !(f.code === 'WRONG_TYPE' && f.message.startsWith('must be a transform name') && findings.some((o) => o !== f && (o.pointer === f.pointer || o.pointer.startsWith(f.pointer + '/')))),
+  );
 }

@@ -1,10 +1,9 @@
 import { createCompileContext } from './compile-context';
 import { FindingSink, pointerJoin } from './diagnostics';
-import { compileRest, RestFn } from './expression/rest.directive';
+import { compileRest } from './expression/rest.directive';
 import { compileFieldSet, FieldSet, TraceSink } from './field-set';
 import { Identifiers } from './identity';
 import { OUTPUT_KINDS, OutputKind, OutputKindName } from './output-kinds';
-import { CompiledPath } from './path';
 import { MapFailure, RunContext, warn } from './run-context';
 
 export interface CompiledOutput {
@@ -13,20 +12,6 @@ export interface CompiledOutput {
   /** Request-level options (merge_behavior for /users/identify). */
   readonly requestOptions: Readonly<Record<string, unknown>>;
   build(ctx: RunContext, identify: () => Identifiers, trace: TraceSink | null): Record<string, unknown>[];
-}
-
-/** `rest` at output level: spread the unread members into the object, never over a named key. */
-function spreadRest(ctx: RunContext, rest: RestFn, restPath: CompiledPath, target: Record<string, unknown>, trace: TraceSink | null): void {
-  const left = rest(ctx);
-  if (left === undefined) return;
-  for (const key of Object.keys(left)) {
-    if (Object.hasOwn(target, key)) {
-      warn(ctx, 'REST_KEY_SKIPPED', `${restPath.text}.${key}: "${key}" is already set by a named field or the user's identifiers`);
-      continue;
-    }
-    target[key] = left[key];
-    trace?.record(key, `${restPath.text}.${key}`);
-  }
 }
 
 export function compileOutput(kind: OutputKindName, raw: Record<string, unknown>, pointer: string, sink: FindingSink): CompiledOutput {
@@ -41,7 +26,7 @@ export function compileOutput(kind: OutputKindName, raw: Record<string, unknown>
   const buildOne = (ctx: RunContext, identify: () => Identifiers, trace: TraceSink | null) => {
     const object: Record<string, unknown> = target.identified ? { ...identify() } : {};
     fields.fill(ctx, object, trace);
-    if (rest) spreadRest(ctx, rest.fn, rest.path, object, trace);
+    if (rest) rest.copyInto(ctx, object, true, trace ? (key) => trace.record(key, `${rest.path.text}.${key}`) : undefined);
     return object;
   };
 

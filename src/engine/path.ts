@@ -53,9 +53,15 @@ export function parsePath(text: string): PathParse {
   return { ok: true, scope, segments };
 }
 
+/**
+ * One step down. Messages are JSON, and JSON holds no functions, so a function found here
+ * came from a prototype (`toString`, `hasOwnProperty`, …) and counts as absent. This keeps
+ * prototypes unreachable without an own-property lookup on every step.
+ */
 function step(value: unknown, key: string): unknown {
   if (value === null || typeof value !== 'object') return undefined;
-  return Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+  const next = (value as Record<string, unknown>)[key];
+  return typeof next === 'function' ? undefined : next;
 }
 
 /** Builds a getter specialised on the segment count, so short paths run without a loop. */

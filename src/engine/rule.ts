@@ -1,5 +1,6 @@
 import { FindingSink, pointerJoin } from './diagnostics';
 import { compileCondition } from './logic/compile-logic';
+import { requiredTypes } from './logic/type-guard';
 import { compileOutput, CompiledOutput } from './output';
 import { OUTPUT_KINDS, OutputKindName } from './output-kinds';
 
@@ -9,6 +10,8 @@ export interface CompiledRule {
   readonly when: ((message: unknown) => boolean) | null;
   /** Later rules are not considered once this one matched. */
   readonly stop: boolean;
+  /** The only message types `when` can accept, when its shape says so; null otherwise. */
+  readonly types: readonly string[] | null;
   readonly outputs: readonly CompiledOutput[];
 }
 
@@ -33,6 +36,7 @@ export function compileRule(raw: unknown, pointer: string, file: string, sink: F
     file,
     when,
     stop: raw.stop === true,
+    types: raw.when === undefined ? null : requiredTypes(raw.when),
     outputs: Object.freeze(outputs),
   });
 }

@@ -44,7 +44,7 @@ export function mapMessage(plan: MappingPlan, message: unknown, options: MapOpti
   let matched = 0;
   let current = '';
   try {
-    for (const rule of plan.rules) {
+    for (const rule of plan.rulesFor((message as { type: string }).type)) {
       if (rule.when !== null && !rule.when(message)) continue;
       matched++;
       trace?.rules.push({ name: rule.name, file: rule.file });

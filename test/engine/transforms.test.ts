@@ -32,3 +32,30 @@ describe('calendar dates do not depend on the server time zone', () => {
     expect(apply('iso8601', '2024-03-01T12:00:00')).toBe('2024-03-01T12:00:00.000Z');
   });
 });
+
+describe('the integer-arithmetic date paths agree with Date', () => {
+  it('on 20,000 instants from year 1 to 9999, both directions', () => {
+    let seed = 12345;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const min = Date.UTC(1, 0, 1);
+    const max = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+    for (let i = 0; i < 20000; i++) {
+      const ms = Math.floor(min + random() * (max - min));
+      const iso = new Date(ms).toISOString();
+      expect(apply('iso8601', ms)).toBe(iso);
+      expect(apply('iso8601', iso)).toBe(iso);
+      expect(apply('iso8601', iso.slice(0, 19) + 'Z')).toBe(iso.slice(0, 19) + '.000Z');
+      expect(apply('date', ms)).toBe(iso.slice(0, 10));
+      expect(apply('date', iso.slice(0, 10))).toBe(iso.slice(0, 10));
+    }
+  });
+
+  it.each(['2024-02-30', '2023-02-29', '2024-04-31', '2024-00-10', '2024-01-01T24:00:00Z', '2024-01-01T23:60:00.000Z', '2024-01-01T00:00:00.00aZ', '2024-01-01X00:00:00Z'])('refuses %s', (text) => {
+    expect(apply('iso8601', text)).toBe(F);
+  });
+
+  it('accepts leap days that exist', () => {
+    expect(apply('date', '2024-02-29')).toBe('2024-02-29');
+    expect(apply('date', '2000-02-29T10:00:00.000Z')).toBe('2000-02-29');
+  });
+});

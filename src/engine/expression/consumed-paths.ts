@@ -39,7 +39,7 @@ export class ConsumedPaths {
 
 export type ConsumedNode = Readonly<Node>;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 

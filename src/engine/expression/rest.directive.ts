@@ -2,17 +2,24 @@ import { pointerJoin } from '../diagnostics';
 import { CompiledPath } from '../path';
 import { RunContext, warn } from '../run-context';
 import { CompileContext, readPath } from './compiled-value';
-import { ConsumedNode, remainder } from './consumed-paths';
+import { ConsumedNode, isPlainObject, remainder } from './consumed-paths';
 import { SourceDirective } from './directive';
 
-export type RestFn = (ctx: RunContext) => Record<string, unknown> | undefined;
+export interface CompiledRest {
+  readonly path: CompiledPath;
+  /**
+   * Copies the unread members into `target` in one pass; answers how many it copied. With
+   * `guardExisting`, a key the target already has is kept and the copy is skipped, with a warning.
+   */
+  copyInto(ctx: RunContext, target: Record<string, unknown>, guardExisting: boolean, record?: (key: string) => void): number;
+}
 
 /**
  * `rest: traits` or `rest: {from: traits, except: [password]}`: the members of an object
  * that no named field of the same output reads. Keys Braze refuses (a leading `$`) are left
  * out with a warning, never silently.
  */
-export function compileRest(raw: unknown, pointer: string, cc: CompileContext): { fn: RestFn; path: CompiledPath } | null {
+export function compileRest(raw: unknown, pointer: string, cc: CompileContext): CompiledRest | null {
   const spec = typeof raw === 'string' ? { from: raw, except: [] as unknown[] } : (raw as { from?: unknown; except?: unknown });
   if (spec === null || typeof spec !== 'object' || typeof spec.from !== 'string') return null;
   const fromPointer = typeof raw === 'string' ? pointer : pointerJoin(pointer, 'from');
@@ -26,20 +33,37 @@ export function compileRest(raw: unknown, pointer: string, cc: CompileContext): 
   });
   // The consumption tree is complete only after every sibling field has compiled.
   let below: ConsumedNode | null | undefined;
-  const fn: RestFn = (ctx) => {
+  const copyInto: CompiledRest['copyInto'] = (ctx, target, guardExisting, record) => {
+    const source = readPath(path, ctx);
+    if (!isPlainObject(source)) return 0;
     if (below === undefined) below = cc.consumed.below(path);
-    const left = remainder(readPath(path, ctx), below);
-    if (left === undefined) return undefined;
-    let kept = left;
-    for (const key of Object.keys(left)) {
-      if (!key.startsWith('$')) continue;
-      if (kept === left) kept = { ...left };
-      delete kept[key];
-      warn(ctx, 'REST_KEY_SKIPPED', `${path.text}.${key}: Braze refuses keys that start with "$"`);
+    if (below?.whole) return 0;
+    let copied = 0;
+    for (const key of Object.keys(source)) {
+      const child = below?.children.get(key);
+      let value = source[key];
+      if (child) {
+        if (child.whole) continue;
+        if (isPlainObject(value)) {
+          value = remainder(value, child);
+          if (value === undefined) continue;
+        }
+      }
+      if (key.charCodeAt(0) === 36 /* $ */) {
+        warn(ctx, 'REST_KEY_SKIPPED', `${path.text}.${key}: Braze refuses keys that start with "$"`);
+        continue;
+      }
+      if (guardExisting && Object.hasOwn(target, key)) {
+        warn(ctx, 'REST_KEY_SKIPPED', `${path.text}.${key}: "${key}" is already set by a named field or the user's identifiers`);
+        continue;
+      }
+      target[key] = value;
+      copied++;
+      record?.(key);
     }
-    return Object.keys(kept).length > 0 ? kept : undefined;
+    return copied;
   };
-  return { fn, path };
+  return { path, copyInto };
 }
 
 export const restDirective: SourceDirective = {
@@ -47,6 +71,13 @@ export const restDirective: SourceDirective = {
   description: 'The members of an object that no other field of this output reads (`{rest: $item}`).',
   compile(raw, pointer, cc) {
     const rest = compileRest(raw, pointer, cc);
-    return rest && { fn: rest.fn, describe: `rest of ${rest.path.text}` };
+    if (!rest) return null;
+    return {
+      fn: (ctx) => {
+        const out: Record<string, unknown> = {};
+        return rest.copyInto(ctx, out, false) > 0 ? out : undefined;
+      },
+      describe: `rest of ${rest.path.text}`,
+    };
   },
 };

@@ -1,6 +1,6 @@
 import { Diagnostic, Finding, FindingSink, hasErrors } from '../diagnostics';
 import { compileIdentity, DEFAULT_IDENTITY } from '../identity';
-import { MappingPlan } from '../plan';
+import { createPlan, MappingPlan } from '../plan';
 import { CompiledRule } from '../rule';
 import { compileFile, CompiledFile } from './compile-file';
 import { checkExample } from './examples';
@@ -93,7 +93,7 @@ export function compileMappingSet(sources: readonly MappingSource[], options: Co
   const files = loaded.map(({ source, compiled }) => ({ file: source.file, rules: compiled.rules.length, examples: compiled.examples.length }));
   if (hasErrors(diagnostics)) return { plan: null, diagnostics: sortDiagnostics(diagnostics), files };
 
-  const plan: MappingPlan = Object.freeze({ rules: Object.freeze(rules), identify });
+  const plan: MappingPlan = createPlan(rules, identify);
   if (options.runExamples !== false) {
     for (const { source, compiled } of loaded) {
       for (const { example, pointer } of compiled.examples) {

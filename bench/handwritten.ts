@@ -1,0 +1,228 @@
+/**
+ * The floor: the default mapping (mappings/braze.yaml) written by hand in TypeScript, with
+ * the same semantics — requests, warnings and errors. The benchmark checks that it produces
+ * output identical to the compiled mapping on the whole corpus before it times anything.
+ */
+import { BrazeRequest, MapResult, MapWarning } from '../src/engine';
+import { TRANSFORMS, TRANSFORM_FAILED } from '../src/engine/transforms';
+
+type Json = Record<string, unknown>;
+const { date, iso8601, gender, number, integer, uppercase, trim } = TRANSFORMS;
+const LABEL = 'segment_anonymous_id';
+
+function obj(value: unknown): Json | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+}
+function own(o: unknown, key: string): unknown {
+  return o !== null && typeof o === 'object' && Object.hasOwn(o, key) ? (o as Json)[key] : undefined;
+}
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+class Fail {
+  constructor(readonly code: 'NO_IDENTITY' | 'REQUIRED_VALUE_MISSING' | 'TEMPLATE_KEY_UNRESOLVED', readonly message: string) {}
+}
+
+function identity(m: Json): Json {
+  const id = nonEmpty(m.userId === undefined || m.userId === null ? m.userId : str(m.userId));
+  if (id !== undefined) return { external_id: id };
+  const anon = nonEmpty(m.anonymousId === undefined || m.anonymousId === null ? m.anonymousId : str(m.anonymousId));
+  if (anon !== undefined) return { user_alias: { alias_name: anon, alias_label: LABEL }, _update_existing_only: false };
+  throw new Fail('NO_IDENTITY', 'the message names no user: it needs a userId or an anonymousId');
+}
+
+function transformed(value: unknown, transform: (typeof TRANSFORMS)[string], describe: string, warnings: MapWarning[]): unknown {
+  if (value === undefined || value === null) return value;
+  const out = transform.apply(value);
+  if (out !== TRANSFORM_FAILED) return out;
+  warnings.push({ code: 'TRANSFORM_FAILED', message: `${describe}: ${transform.name} cannot use ${JSON.stringify(value).slice(0, 40)}` });
+  return undefined;
+}
+
+function identifyTraits(m: Json, warnings: MapWarning[]): Json {
+  const o: Json = { ...identity(m) };
+  const traits = obj(m.traits);
+  const t = (k: string) => own(traits, k);
+  const first = (a: string, b: string) => {
+    const x = t(a);
+    if (x !== undefined && x !== null) return x;
+    const y = t(b);
+    if (y !== undefined && y !== null) return y;
+    return x === null || y === null ? null : undefined;
+  };
+  const set = (k: string, v: unknown) => v !== undefined && (o[k] = v);
+  set('first_name', first('firstName', 'first_name'));
+  set('last_name', first('lastName', 'last_name'));
+  set('dob', transformed(t('birthday'), date, 'traits.birthday', warnings));
+  set('image_url', t('avatar'));
+  const address = t('address');
+  set('home_city', own(address, 'city'));
+  set('country', own(address, 'country'));
+  set('gender', transformed(t('gender'), gender, 'traits.gender', warnings));
+  set('email', t('email'));
+  set('phone', t('phone'));
+  if (traits) {
+    for (const key of Object.keys(traits)) {
+      if (key === 'firstName' || key === 'first_name' || key === 'lastName' || key === 'last_name' || key === 'birthday' || key === 'avatar' || key === 'gender' || key === 'email' || key === 'phone') continue;
+      let value = traits[key];
+      if (key === 'address' && obj(value)) {
+        let rest: Json | undefined;
+        for (const k of Object.keys(value as Json)) if (k !== 'city' && k !== 'country') (rest ??= {})[k] = (value as Json)[k];
+        if (rest === undefined) continue;
+        value = rest;
+      }
+      if (key.startsWith('$')) {
+        warnings.push({ code: 'REST_KEY_SKIPPED', message: `traits.${key}: Braze refuses keys that start with "$"` });
+        continue;
+      }
+      if (Object.hasOwn(o, key)) {
+        warnings.push({ code: 'REST_KEY_SKIPPED', message: `traits.${key}: "${key}" is already set by a named field or the user's identifiers` });
+        continue;
+      }
+      o[key] = value;
+    }
+  }
+  return o;
+}
+
+function merge(m: Json, previous: unknown, rule: string): Json {
+  const external = m.userId === undefined || m.userId === null ? undefined : str(m.userId);
+  const alias = previous === undefined || previous === null ? undefined : str(previous);
+  if (rule === 'alias-to-identify') {
+    if (external === undefined) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" identify: "external_id" needs userId, which is missing or unusable`);
+    if (alias === undefined) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" identify: "alias_name" needs previousId, which is missing or unusable`);
+  }
+  const entry: Json = {};
+  if (external !== undefined) entry.external_id = external;
+  if (alias !== undefined) entry.user_alias = { alias_name: alias, alias_label: LABEL };
+  return entry;
+}
+
+function purchases(m: Json, id: Json, warnings: MapWarning[]): Json[] {
+  const properties = obj(m.properties);
+  const products = own(properties, 'products');
+  if (!Array.isArray(products) || products.length === 0) {
+    warnings.push({ code: 'EACH_EMPTY', message: `properties.products is ${Array.isArray(products) ? 'empty' : 'missing'}: no purchases were emitted` });
+    return [];
+  }
+  const out: Json[] = [];
+  for (let i = 0; i < products.length; i++) {
+    const p = products[i];
+    const label = `properties.products[${i}]`;
+    const w = (d: string) => `${label} (${d})`;
+    const x = own(p, 'product_id'), y = own(p, 'id'), z = own(p, 'sku');
+    const rawId = x !== undefined && x !== null ? x : y !== undefined && y !== null ? y : z !== undefined && z !== null ? z : x === null || y === null || z === null ? null : undefined;
+    const productId = transformed(rawId, TRANSFORMS.string, w('$item.product_id | $item.id | $item.sku'), warnings);
+    const c1 = own(p, 'currency'), c2 = own(properties, 'currency');
+    const rawCurrency = c1 !== undefined && c1 !== null ? c1 : c2 !== undefined && c2 !== null ? c2 : c1 === null || c2 === null ? null : undefined;
+    let currency = transformed(rawCurrency, trim, w('$item.currency | properties.currency'), warnings);
+    if (currency !== undefined && currency !== null) currency = transformed(currency, uppercase, w('$item.currency | properties.currency'), warnings);
+    if (currency === undefined || currency === null) currency = 'USD';
+    const price = transformed(own(p, 'price'), number, w('$item.price'), warnings);
+    let quantity = transformed(own(p, 'quantity'), integer, w('$item.quantity'), warnings);
+    if (quantity === undefined || quantity === null) quantity = 1;
+    const time = transformed(m.timestamp, iso8601, w('timestamp'), warnings);
+    const missing = productId === undefined || productId === null ? ['product_id', '$item.product_id | $item.id | $item.sku'] : price === undefined || price === null ? ['price', '$item.price'] : time === undefined || time === null ? ['time', 'timestamp'] : null;
+    if (missing) {
+      warnings.push({ code: 'ITEM_SKIPPED', message: `${label}: "${missing[0]}" needs ${missing[1]}, which is missing or unusable` });
+      continue;
+    }
+    const purchase: Json = { ...id, product_id: productId, currency, price, quantity, time };
+    const po = obj(p);
+    let rest: Json | undefined;
+    if (po) for (const k of Object.keys(po)) if (k !== 'product_id' && k !== 'id' && k !== 'sku' && k !== 'currency' && k !== 'price' && k !== 'quantity') (rest ??= {})[k] = po[k];
+    if (rest) {
+      for (const k of Object.keys(rest)) if (k.startsWith('$')) {
+        delete rest[k];
+        warnings.push({ code: 'REST_KEY_SKIPPED', message: `$item.${k}: Braze refuses keys that start with "$"` });
+      }
+      if (Object.keys(rest).length > 0) purchase.properties = rest;
+    }
+    out.push(purchase);
+  }
+  return out;
+}
+
+function event(m: Json, id: Json, name: unknown, rule: string, warnings: MapWarning[]): Json {
+  if (name === undefined || name === null) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" events: "name" needs event, which is missing or unusable`);
+  const time = transformed(m.timestamp, iso8601, 'timestamp', warnings);
+  if (time === undefined || time === null) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" events: "time" needs timestamp, which is missing or unusable`);
+  const e: Json = { ...id, name, time };
+  if (m.properties !== undefined) e.properties = m.properties;
+  return e;
+}
+
+function chunked(endpoint: BrazeRequest['endpoint'], arrays: [string, Json[]][], out: BrazeRequest[]): void {
+  const present = arrays.filter(([, a]) => a.length > 0);
+  if (present.length === 0) return;
+  const chunks = Math.max(...present.map(([, a]) => Math.ceil(a.length / 75)));
+  for (let i = 0; i < chunks; i++) {
+    const body: Json = {};
+    for (const [name, a] of present) {
+      const slice = chunks === 1 ? a : a.slice(i * 75, (i + 1) * 75);
+      if (slice.length > 0) body[name] = slice;
+    }
+    out.push({ endpoint, body });
+  }
+}
+
+function viewName(m: Json, suffix: string): string {
+  const name = m.name;
+  const usable = (typeof name === 'string' && name !== '') || typeof name === 'number' || typeof name === 'boolean';
+  return usable ? `Viewed ${String(name)} ${suffix}` : `Loaded a ${suffix}`;
+}
+
+export function mapHandwritten(message: unknown): MapResult {
+  const warnings: MapWarning[] = [];
+  const m = obj(message);
+  if (!m || typeof m.type !== 'string') return { ok: false, error: { code: 'INVALID_MESSAGE', message: 'a message is a JSON object with a string "type"' }, warnings };
+  const requests: BrazeRequest[] = [];
+  try {
+    switch (m.type) {
+      case 'identify': {
+        const known = typeof m.userId === 'string' ? m.userId !== '' : m.userId !== undefined && m.userId !== null && m.userId !== 0 && m.userId !== false;
+        const anon = typeof m.anonymousId === 'string' ? m.anonymousId !== '' : m.anonymousId !== undefined && m.anonymousId !== null && m.anonymousId !== 0 && m.anonymousId !== false;
+        if (known && anon) {
+          const entry = merge(m, m.anonymousId, 'merge-anonymous-profile');
+          requests.push({ endpoint: '/users/identify', body: { aliases_to_identify: [entry], merge_behavior: 'merge' } });
+        }
+        chunked('/users/track', [['attributes', [identifyTraits(m, warnings)]]], requests);
+        break;
+      }
+      case 'alias':
+        requests.push({ endpoint: '/users/identify', body: { aliases_to_identify: [merge(m, m.previousId, 'alias-to-identify')], merge_behavior: 'merge' } });
+        break;
+      case 'track': {
+        const id = identity(m);
+        if (m.event === 'Completed Order' || m.event === 'Order Completed') chunked('/users/track', [['purchases', purchases(m, id, warnings)]], requests);
+        else chunked('/users/track', [['events', [event(m, id, m.event, 'track-event', warnings)]]], requests);
+        break;
+      }
+      case 'group': {
+        const id = identity(m);
+        const g = m.groupId;
+        const key = (typeof g === 'string' && g !== '') || typeof g === 'number' || typeof g === 'boolean' ? `ab_segment_group_${String(g)}` : undefined;
+        if (key === undefined) throw new Fail('TEMPLATE_KEY_UNRESOLVED', 'rule "group-membership" attributes: key "ab_segment_group_{{groupId}}" needs groupId, which the message lacks or leaves empty');
+        chunked('/users/track', [['attributes', [{ ...id, [key]: true }]]], requests);
+        break;
+      }
+      case 'page':
+      case 'screen': {
+        const id = identity(m);
+        const rule = m.type === 'page' ? 'page-view' : 'screen-view';
+        chunked('/users/track', [['events', [event(m, id, viewName(m, m.type === 'page' ? 'Page' : 'Screen'), rule, warnings)]]], requests);
+        break;
+      }
+      default:
+        return { ok: false, error: { code: 'NO_MATCHING_RULE', message: `no rule applies to this ${m.type} message` }, warnings };
+    }
+  } catch (failure) {
+    if (failure instanceof Fail) return { ok: false, error: { code: failure.code, message: failure.message }, warnings };
+    throw failure;
+  }
+  return { ok: true, requests, warnings };
+}

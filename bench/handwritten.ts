@@ -43,6 +43,50 @@ function transformed(value: unknown, transform: (typeof TRANSFORMS)[string], des
   return undefined;
 }
 
+/** A chain of transforms, as a value expression with `transform: [a, b]` runs it. */
+function chain(value: unknown, transforms: (typeof TRANSFORMS)[string][], describe: string, warnings: MapWarning[]): unknown {
+  let v = value;
+  for (const t of transforms) {
+    if (v === undefined || v === null) return v;
+    const out = t.apply(v);
+    if (out === TRANSFORM_FAILED) {
+      warnings.push({ code: 'TRANSFORM_FAILED', message: `${describe}: ${t.name} cannot use ${JSON.stringify(v).slice(0, 40)}` });
+      return undefined;
+    }
+    v = out;
+  }
+  return v;
+}
+
+function firstOf(values: unknown[]): unknown {
+  let sawNull = false;
+  for (const v of values) {
+    if (v === null) sawNull = true;
+    else if (v !== undefined) return v;
+  }
+  return sawNull ? null : undefined;
+}
+
+function messageTime(m: Json, describe: string, warnings: MapWarning[]): unknown {
+  return transformed(firstOf([m.timestamp, m.originalTimestamp, m.receivedAt]), iso8601, describe, warnings);
+}
+
+/** `{rest: properties}`: an object's members, less `$` keys (reported). */
+function restOf(value: unknown, path: string, skip: (k: string) => boolean, warnings: MapWarning[]): Json | undefined {
+  const o = obj(value);
+  if (!o) return undefined;
+  let out: Json | undefined;
+  for (const k of Object.keys(o)) {
+    if (skip(k)) continue;
+    if (k.startsWith('$') || k === '__proto__') {
+      warnings.push({ code: 'REST_KEY_SKIPPED', message: `${path}.${k}: ${k === '__proto__' ? 'a "__proto__" key cannot be copied' : 'Braze refuses keys that start with "$"'}` });
+      continue;
+    }
+    (out ??= {})[k] = o[k];
+  }
+  return out;
+}
+
 function identifyTraits(m: Json, warnings: MapWarning[]): Json {
   const o: Json = { ...identity(m) };
   const traits = obj(m.traits);
@@ -75,8 +119,12 @@ function identifyTraits(m: Json, warnings: MapWarning[]): Json {
         if (rest === undefined) continue;
         value = rest;
       }
-      if (key.startsWith('$')) {
-        warnings.push({ code: 'REST_KEY_SKIPPED', message: `traits.${key}: Braze refuses keys that start with "$"` });
+      if (key.startsWith('$') || key === '__proto__') {
+        warnings.push({ code: 'REST_KEY_SKIPPED', message: `traits.${key}: ${key === '__proto__' ? 'a "__proto__" key cannot be copied' : 'Braze refuses keys that start with "$"'}` });
+        continue;
+      }
+      if (key === 'external_id' || key === 'user_alias' || key === 'braze_id' || key === '_update_existing_only') {
+        warnings.push({ code: 'REST_KEY_SKIPPED', message: `traits.${key}: "${key}" names the user, so only the identity settings may set it` });
         continue;
       }
       if (Object.hasOwn(o, key)) {
@@ -92,9 +140,10 @@ function identifyTraits(m: Json, warnings: MapWarning[]): Json {
 function merge(m: Json, previous: unknown, rule: string): Json {
   const external = m.userId === undefined || m.userId === null ? undefined : str(m.userId);
   const alias = previous === undefined || previous === null ? undefined : str(previous);
-  if (rule === 'alias-to-identify') {
-    if (external === undefined) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" identify: "external_id" needs userId, which is missing or unusable`);
-    if (alias === undefined) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" identify: "alias_name" needs previousId, which is missing or unusable`);
+  if (external === undefined) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" identify: "external_id" needs userId, which is missing or unusable`);
+  if (alias === undefined) {
+    const source = rule === 'alias-to-identify' ? 'previousId' : 'anonymousId';
+    throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" identify: "alias_name" needs ${source}, which is missing or unusable`);
   }
   const entry: Json = {};
   if (external !== undefined) entry.external_id = external;
@@ -114,45 +163,45 @@ function purchases(m: Json, id: Json, warnings: MapWarning[]): Json[] {
     const p = products[i];
     const label = `properties.products[${i}]`;
     const w = (d: string) => `${label} (${d})`;
-    const x = own(p, 'product_id'), y = own(p, 'id'), z = own(p, 'sku');
-    const rawId = x !== undefined && x !== null ? x : y !== undefined && y !== null ? y : z !== undefined && z !== null ? z : x === null || y === null || z === null ? null : undefined;
-    const productId = transformed(rawId, TRANSFORMS.string, w('$item.product_id | $item.id | $item.sku'), warnings);
-    const c1 = own(p, 'currency'), c2 = own(properties, 'currency');
-    const rawCurrency = c1 !== undefined && c1 !== null ? c1 : c2 !== undefined && c2 !== null ? c2 : c1 === null || c2 === null ? null : undefined;
-    let currency = transformed(rawCurrency, trim, w('$item.currency | properties.currency'), warnings);
-    if (currency !== undefined && currency !== null) currency = transformed(currency, uppercase, w('$item.currency | properties.currency'), warnings);
+    const idChain = [TRANSFORMS.string, trim, TRANSFORMS.nonempty];
+    const productId = firstOf([
+      chain(own(p, 'product_id'), idChain, w('$item.product_id'), warnings),
+      chain(own(p, 'id'), idChain, w('$item.id'), warnings),
+      chain(own(p, 'sku'), idChain, w('$item.sku'), warnings),
+    ]);
+    let currency = firstOf([chain(own(p, 'currency'), [TRANSFORMS.currency], w('$item.currency'), warnings), chain(own(properties, 'currency'), [TRANSFORMS.currency], w('properties.currency'), warnings)]);
     if (currency === undefined || currency === null) currency = 'USD';
     const price = transformed(own(p, 'price'), number, w('$item.price'), warnings);
     let quantity = transformed(own(p, 'quantity'), integer, w('$item.quantity'), warnings);
     if (quantity === undefined || quantity === null) quantity = 1;
-    const time = transformed(m.timestamp, iso8601, w('timestamp'), warnings);
-    const missing = productId === undefined || productId === null ? ['product_id', '$item.product_id | $item.id | $item.sku'] : price === undefined || price === null ? ['price', '$item.price'] : time === undefined || time === null ? ['time', 'timestamp'] : null;
+    const time = messageTime(m, w('timestamp | originalTimestamp | receivedAt'), warnings);
+    const missing =
+      productId === undefined || productId === null
+        ? ['product_id', '{"path":"$item.product_id","transform":["string","trim","nonempty"]} | {"path":"$item.id","transform":["string","trim","nonempty"]} | {"path":"$item.sku","transform":["string","trim","nonempty"]}']
+        : price === undefined || price === null
+          ? ['price', '$item.price']
+          : time === undefined || time === null
+            ? ['time', 'timestamp | originalTimestamp | receivedAt']
+            : null;
     if (missing) {
       warnings.push({ code: 'ITEM_SKIPPED', message: `${label}: "${missing[0]}" needs ${missing[1]}, which is missing or unusable` });
       continue;
     }
     const purchase: Json = { ...id, product_id: productId, currency, price, quantity, time };
-    const po = obj(p);
-    let rest: Json | undefined;
-    if (po) for (const k of Object.keys(po)) if (k !== 'product_id' && k !== 'id' && k !== 'sku' && k !== 'currency' && k !== 'price' && k !== 'quantity') (rest ??= {})[k] = po[k];
-    if (rest) {
-      for (const k of Object.keys(rest)) if (k.startsWith('$')) {
-        delete rest[k];
-        warnings.push({ code: 'REST_KEY_SKIPPED', message: `$item.${k}: Braze refuses keys that start with "$"` });
-      }
-      if (Object.keys(rest).length > 0) purchase.properties = rest;
-    }
+    const rest = restOf(p, '$item', (k) => k === 'product_id' || k === 'id' || k === 'sku' || k === 'currency' || k === 'price' || k === 'quantity', warnings);
+    if (rest) purchase.properties = rest;
     out.push(purchase);
   }
   return out;
 }
 
-function event(m: Json, id: Json, name: unknown, rule: string, warnings: MapWarning[]): Json {
-  if (name === undefined || name === null) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" events: "name" needs event, which is missing or unusable`);
-  const time = transformed(m.timestamp, iso8601, 'timestamp', warnings);
-  if (time === undefined || time === null) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" events: "time" needs timestamp, which is missing or unusable`);
+function event(m: Json, id: Json, name: unknown, rule: string, warnings: MapWarning[], describe = 'event'): Json {
+  if (name === undefined || name === null) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" events: "name" needs ${describe}, which is missing or unusable`);
+  const time = messageTime(m, 'timestamp | originalTimestamp | receivedAt', warnings);
+  if (time === undefined || time === null) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" events: "time" needs timestamp | originalTimestamp | receivedAt, which is missing or unusable`);
   const e: Json = { ...id, name, time };
-  if (m.properties !== undefined) e.properties = m.properties;
+  const properties = restOf(m.properties, 'properties', () => false, warnings);
+  if (properties) e.properties = properties;
   return e;
 }
 
@@ -199,7 +248,10 @@ export function mapHandwritten(message: unknown): MapResult {
       case 'track': {
         const id = identity(m);
         if (m.event === 'Completed Order' || m.event === 'Order Completed') chunked('/users/track', [['purchases', purchases(m, id, warnings)]], requests);
-        else chunked('/users/track', [['events', [event(m, id, m.event, 'track-event', warnings)]]], requests);
+        else {
+          const name = chain(m.event, [TRANSFORMS.string, TRANSFORMS.nonempty], 'event', warnings);
+          chunked('/users/track', [['events', [event(m, id, name, 'track-event', warnings)]]], requests);
+        }
         break;
       }
       case 'group': {
@@ -214,7 +266,8 @@ export function mapHandwritten(message: unknown): MapResult {
       case 'screen': {
         const id = identity(m);
         const rule = m.type === 'page' ? 'page-view' : 'screen-view';
-        chunked('/users/track', [['events', [event(m, id, viewName(m, m.type === 'page' ? 'Page' : 'Screen'), rule, warnings)]]], requests);
+        const suffix = m.type === 'page' ? 'Page' : 'Screen';
+        chunked('/users/track', [['events', [event(m, id, viewName(m, suffix), rule, warnings)]]], requests);
         break;
       }
       default:

@@ -1,19 +1,23 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/app-config';
+import { createApp } from './http/create-app';
 import { MappingLoadError } from './mapping/mapping-load.error';
 import { loadMappings, MappingRegistry } from './mapping/mapping.registry';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
   const mappings = new MappingRegistry(await loadMappings(config.mappingsDir, () => new Date()));
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, mappings }), { logger: ['error', 'warn', 'log'] });
+  const app = await createApp({ config, mappings });
+  const logger = new Logger('Boot');
   const { files, directory, hash } = mappings.current;
-  const rules = files.reduce((n, f) => n + f.rules, 0);
-  new Logger('Mappings').log(`loaded ${rules} rule(s) from ${files.length} file(s) in ${directory} (sha256 ${hash.slice(0, 12)})`);
-  await app.close();
+  logger.log(`mappings: ${files.reduce((n, f) => n + f.rules, 0)} rule(s) from ${files.length} file(s) in ${directory} (sha256 ${hash.slice(0, 12)})`);
+  if (config.writeKeys.length === 0) {
+    logger.warn('SEGMENT_WRITE_KEYS is not set: EVERY write key is accepted. Set it before exposing this service beyond this machine.');
+  }
+  if (config.webhookSharedSecret === undefined) logger.warn('WEBHOOK_SHARED_SECRET is not set: /v1/webhook takes a write key instead of a signature.');
+  await app.listen(config.port, config.host);
+  logger.log(`listening on http://${config.host}:${config.port}`);
 }
 
 bootstrap().catch((error: unknown) => {

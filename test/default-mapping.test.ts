@@ -111,3 +111,46 @@ describe('no input makes the engine throw', () => {
     expect(ok).toBeGreaterThan(100);
   });
 });
+
+describe('loosely typed input found in review', () => {
+  const order = (products: unknown[], extra: Record<string, unknown> = {}) =>
+    mapMessage(plan, { type: 'track', userId: 'u', event: 'Order Completed', timestamp: T, properties: { products, ...extra } });
+
+  it('an empty or unusable product_id falls through to id and sku', () => {
+    expect(firstObject(order([{ product_id: '', sku: 'S', price: 1 }]), 'purchases').product_id).toBe('S');
+    expect(firstObject(order([{ product_id: {}, id: 7, price: 1 }]), 'purchases').product_id).toBe('7');
+  });
+
+  it('currency: the product’s if usable, else the order’s, else USD', () => {
+    expect(firstObject(order([{ sku: 'S', price: 1, currency: 5 }], { currency: 'eur' }), 'purchases').currency).toBe('EUR');
+    expect(firstObject(order([{ sku: 'S', price: 1, currency: '' }]), 'purchases').currency).toBe('USD');
+    expect(firstObject(order([{ sku: 'S', price: 1, currency: ' gbp ' }], { currency: 'eur' }), 'purchases').currency).toBe('GBP');
+  });
+
+  it('a product with null price is skipped, not sent with null', () => {
+    const result = order([{ sku: 'S', price: null }, { sku: 'T', price: 2 }]);
+    expect(result.ok && (result.requests[0].body.purchases as unknown[]).length).toBe(1);
+    expect(result.warnings.map((w) => w.code)).toContain('ITEM_SKIPPED');
+  });
+
+  it('event names are non-empty strings; null or empty fails', () => {
+    expect(firstObject(mapMessage(plan, { type: 'track', userId: 'u', event: 42, timestamp: T }), 'events').name).toBe('42');
+    for (const event of [null, '', '  ']) expect(mapMessage(plan, { type: 'track', userId: 'u', event, timestamp: T })).toMatchObject({ ok: false, error: { code: 'REQUIRED_VALUE_MISSING' } });
+  });
+
+  it('event properties must be an object, and $ keys are left out with a warning', () => {
+    expect(firstObject(mapMessage(plan, { type: 'track', userId: 'u', event: 'E', timestamp: T, properties: 'x' }), 'events')).not.toHaveProperty('properties');
+    const result = mapMessage(plan, { type: 'track', userId: 'u', event: 'E', timestamp: T, properties: { $price: 1, ok: 2 } });
+    expect(firstObject(result, 'events').properties).toEqual({ ok: 2 });
+    expect(result.warnings.map((w) => w.code)).toEqual(['REST_KEY_SKIPPED']);
+  });
+
+  it('an identify merge with an unusable anonymousId is an error, not a half entry', () => {
+    expect(mapMessage(plan, { type: 'identify', userId: 'u', anonymousId: { a: 1 } })).toMatchObject({ ok: false, error: { code: 'REQUIRED_VALUE_MISSING' } });
+  });
+
+  it('an order or event without timestamp uses receivedAt', () => {
+    const result = mapMessage(plan, { type: 'track', userId: 'u', event: 'E', receivedAt: T });
+    expect(firstObject(result, 'events').time).toBe(T.replace('Z', '.000Z'));
+  });
+});

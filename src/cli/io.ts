@@ -11,6 +11,11 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  // `segment-braze map | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   return {
     cwd: process.cwd(),
     stdin: process.stdin,

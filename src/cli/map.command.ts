@@ -41,9 +41,17 @@ export function mapLine(plan: MappingPlan, line: string, lineNumber: number, tra
     tally.failed++;
     return JSON.stringify({ messageId, line: lineNumber, error: result.error, ...extra });
   }
+  let text: string;
+  try {
+    text = JSON.stringify({ messageId, requests: result.requests, ...extra });
+  } catch (error) {
+    // Absurdly nested input maps fine but cannot be written back as JSON.
+    tally.failed++;
+    return JSON.stringify({ messageId: typeof messageId === 'string' ? messageId : null, line: lineNumber, error: { code: 'INVALID_MESSAGE', message: `the mapped requests cannot be written as JSON: ${(error as Error).message}` } });
+  }
   tally.mapped++;
   if (result.warnings.length > 0) tally.withWarnings++;
-  return JSON.stringify({ messageId, requests: result.requests, ...extra });
+  return text;
 }
 
 async function openInput(file: string | undefined, io: CliIo): Promise<Readable> {
@@ -84,12 +92,20 @@ export async function mapCommand(options: MapCommandOptions, io: CliIo): Promise
   };
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    tally.lines++;
-    buffer += mapLine(plan, line, lineNumber, options.trace, tally) + '\n';
-    if (buffer.length > 1 << 16) await flush();
+  try {
+    for await (const raw of lines) {
+      lineNumber++;
+      // A byte-order mark may open a file saved by a Windows editor.
+      const line = lineNumber === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+      if (line.trim() === '') continue;
+      tally.lines++;
+      buffer += mapLine(plan, line, lineNumber, options.trace, tally) + '\n';
+      if (buffer.length > 1 << 16) await flush();
+    }
+  } catch (error) {
+    await flush();
+    io.stderr(`map: reading the input failed after line ${lineNumber}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    return 1;
   }
   await flush();
   const warned = tally.withWarnings > 0 ? ` (${tally.withWarnings} with warnings)` : '';

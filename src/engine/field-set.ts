@@ -25,6 +25,10 @@ export function compileFieldSet(raw: Record<string, unknown>, pointer: string, c
   const fields: Field[] = [];
   for (const [key, rawValue] of Object.entries(raw)) {
     const fieldPointer = pointerJoin(pointer, key);
+    if (key === '__proto__') {
+      cc.sink.error('INVALID_VALUE', fieldPointer, 'a field cannot be named "__proto__"', true);
+      continue;
+    }
     const keyTemplate = isTemplate(key) ? compileTemplateText(key, fieldPointer, cc, true) : null;
     const value = cc.compileValue(rawValue, fieldPointer);
     if (value && (keyTemplate || !isTemplate(key))) fields.push({ key, keyTemplate, value });
@@ -41,11 +45,13 @@ export function compileFieldSet(raw: Record<string, unknown>, pointer: string, c
           if (rendered === undefined) {
             throw new MapFailure('TEMPLATE_KEY_UNRESOLVED', `key "${field.key}" needs ${field.keyTemplate.needs}, which the message lacks or leaves empty`);
           }
+          // A key that would set the prototype cannot be written as data.
+          if (rendered === '__proto__') throw new MapFailure('TEMPLATE_KEY_UNRESOLVED', `key "${field.key}" renders to "__proto__"`);
           key = rendered;
         }
         if (trace) ctx.sources = [];
         const value = field.value.fn(ctx);
-        if (value === undefined) {
+        if (value === undefined || (value === null && field.value.required)) {
           if (field.value.required) throw new MapFailure('REQUIRED_VALUE_MISSING', `"${field.key}" needs ${field.value.describe}, which is missing or unusable`);
           continue;
         }

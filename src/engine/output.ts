@@ -14,6 +14,9 @@ export interface CompiledOutput {
   build(ctx: RunContext, identify: () => Identifiers, trace: TraceSink | null): Record<string, unknown>[];
 }
 
+/** Members that decide which Braze user an object updates; `rest` never copies them. */
+const IDENTIFIER_KEYS: ReadonlySet<string> = new Set(['external_id', 'user_alias', 'braze_id', '_update_existing_only']);
+
 export function compileOutput(kind: OutputKindName, raw: Record<string, unknown>, pointer: string, sink: FindingSink): CompiledOutput {
   const target = OUTPUT_KINDS[kind];
   const cc = createCompileContext(sink, raw.each !== undefined);
@@ -26,7 +29,7 @@ export function compileOutput(kind: OutputKindName, raw: Record<string, unknown>
   const buildOne = (ctx: RunContext, identify: () => Identifiers, trace: TraceSink | null) => {
     const object: Record<string, unknown> = target.identified ? { ...identify() } : {};
     fields.fill(ctx, object, trace);
-    if (rest) rest.copyInto(ctx, object, true, trace ? (key) => trace.record(key, `${rest.path.text}.${key}`) : undefined);
+    if (rest) rest.copyInto(ctx, object, true, trace ? (key) => trace.record(key, `${rest.path.text}.${key}`) : undefined, target.identified ? IDENTIFIER_KEYS : undefined);
     return object;
   };
 

@@ -30,7 +30,8 @@ export function compileRule(raw: unknown, pointer: string, file: string, sink: F
   if (outputs.length === 0 && !Object.keys(raw).some((k) => Object.hasOwn(OUTPUT_KINDS, k))) {
     sink.error('RULE_WITHOUT_OUTPUT', pointer, `a rule emits at least one of: ${Object.keys(OUTPUT_KINDS).join(', ')}`);
   }
-  const when = raw.when === undefined ? null : compileCondition(raw.when, pointerJoin(pointer, 'when'), sink);
+  if (raw.when === null) sink.error('INVALID_CONDITION', pointerJoin(pointer, 'when'), '"when" is empty: write a condition, or leave the key out to match every message');
+  const when = raw.when === undefined || raw.when === null ? null : compileCondition(raw.when, pointerJoin(pointer, 'when'), sink);
   return Object.freeze({
     name: typeof raw.name === 'string' ? raw.name : '',
     file,

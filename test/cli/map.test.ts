@@ -33,6 +33,20 @@ describe('segment-braze map', () => {
     expect(run.stderr).toBe('map: 5 message(s): 2 mapped (1 with warnings), 3 failed\n');
   });
 
+  it('a line whose output cannot be serialised is an error line; earlier and later lines survive', async () => {
+    const deep = '['.repeat(200000) + ']'.repeat(200000);
+    const input = ndjson({ type: 'track', userId: 'u', event: 'A', timestamp: T }, `{"type":"track","userId":"u","event":"B","timestamp":"${T}","properties":{"x":${deep}}}`, { type: 'track', userId: 'u', event: 'C', timestamp: T });
+    const run = await cli(['map'], input);
+    expect(run.code).toBe(2);
+    const out = lines(run.stdout) as Record<string, any>[];
+    expect(out.map((l) => l.error?.code ?? l.requests[0].body.events[0].name)).toEqual(['A', 'INVALID_MESSAGE', 'C']);
+  });
+
+  it('a byte-order mark before the first line is ignored', async () => {
+    const run = await cli(['map'], '\ufeff' + ndjson({ type: 'group', userId: 'u', groupId: 'g' }));
+    expect(run.code).toBe(0);
+  });
+
   it('--trace adds the matched rules and field sources', async () => {
     const run = await cli(['map', '--trace'], ndjson({ type: 'identify', userId: 'u', traits: { address: { city: 'Oslo' } } }));
     const [line] = lines(run.stdout) as Record<string, any>[];

@@ -236,3 +236,25 @@ describe('plans are frozen', () => {
     expect(Object.isFrozen(plan.rules[0])).toBe(true);
   });
 });
+
+describe('guards found in review', () => {
+  it('required refuses null as well as absence', () => {
+    const result = mapMessage(planOf(attributesRule('{ e: { path: traits.e, required: true } }')), { ...user, traits: { e: null } });
+    expect(result).toMatchObject({ ok: false, error: { code: 'REQUIRED_VALUE_MISSING' } });
+  });
+
+  it('rest never copies the user identifiers or a __proto__ key', () => {
+    const plan = planOf(attributesRule('{ a: traits.a }', '      rest: traits\n'));
+    const traits = JSON.parse('{"external_id":"victim","braze_id":"b","user_alias":{"alias_name":"x"},"_update_existing_only":true,"__proto__":{"polluted":1},"ok":1}');
+    const result = mapMessage(plan, { type: 'identify', anonymousId: 'a', traits });
+    const object = firstObject(result, 'attributes');
+    expect(object).toEqual({ user_alias: { alias_name: 'a', alias_label: 'segment_anonymous_id' }, _update_existing_only: false, ok: 1 });
+    expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+    expect(result.warnings.map((w) => w.code)).toEqual(Array(5).fill('REST_KEY_SKIPPED'));
+  });
+
+  it('a templated key that renders to __proto__ fails instead of setting a prototype', () => {
+    const result = mapMessage(planOf(attributesRule('{ "{{traits.k}}": { const: 1 } }')), { ...user, traits: { k: '__proto__' } });
+    expect(result).toMatchObject({ ok: false, error: { code: 'TEMPLATE_KEY_UNRESOLVED' } });
+  });
+});

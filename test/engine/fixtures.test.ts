@@ -35,3 +35,20 @@ describe('invalid fixtures report exactly the diagnostics they declare', () => {
     }
   });
 });
+
+describe('hostile YAML', () => {
+  it('a file that expands too many aliases is a diagnostic, not a crash', () => {
+    const lines = ['version: 1', 'l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++) lines.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]`);
+    const text = lines.join('\n') + '\nrules: []\n';
+    const result = compileMappingSet([{ file: 'laughs.yaml', text }]);
+    expect(result.plan).toBeNull();
+    expect(result.diagnostics.map((d) => d.code)).toContain('YAML_SYNTAX');
+  });
+
+  it.each(['', '42', '- a\n- b', '~', 'version: 1\n---\nversion: 1\n'])('%j gives diagnostics, not an exception', (text) => {
+    const result = compileMappingSet([{ file: 'odd.yaml', text }]);
+    expect(result.plan).toBeNull();
+    expect(result.diagnostics.length).toBeGreaterThan(0);
+  });
+});

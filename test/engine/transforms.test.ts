@@ -5,7 +5,10 @@ const apply = (name: string, value: unknown) => TRANSFORMS[name].apply(value);
 
 describe.each([
   ['string', [['a', 'a'], [123, '123'], [true, 'true'], [{}, F], [[1], F]]],
-  ['number', [[19.99, 19.99], ['19.99', 19.99], [' 7 ', 7], ['', F], ['abc', F], [Infinity, F], [true, F], ['1e3', 1000]]],
+  ['number', [[19.99, 19.99], ['19.99', 19.99], [' 7 ', 7], ['-.5', -0.5], ['', F], ['abc', F], [Infinity, F], [true, F], ['1e3', 1000], ['0x10', F], ['0b11', F], ['1_000', F]]],
+  ['nonempty', [['x', 'x'], ['', F], ['  ', F], [0, 0], [false, false]]],
+  ['currency', [['eur', 'EUR'], [' usd ', 'USD'], ['EURO', F], ['', F], [5, F], ['e1r', F]]],
+  ['object', [[{ a: 1 }, { a: 1 }], [[], F], ['x', F], [1, F]]],
   ['integer', [['2', 2], [3, 3], ['2.0', 2], [2.5, F], ['x', F]]],
   ['lowercase', [['AbC', 'abc'], [1, F]]],
   ['uppercase', [['usd', 'USD'], [1, F]]],

@@ -50,6 +50,7 @@ export function remainder(value: unknown, node: ConsumedNode | null): Record<str
   if (node.whole) return undefined;
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
+    if (key === '__proto__') continue;
     const child = node.children.get(key);
     let kept: unknown = value[key];
     if (child) {

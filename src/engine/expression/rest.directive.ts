@@ -9,9 +9,10 @@ export interface CompiledRest {
   readonly path: CompiledPath;
   /**
    * Copies the unread members into `target` in one pass; answers how many it copied. With
-   * `guardExisting`, a key the target already has is kept and the copy is skipped, with a warning.
+   * `guardExisting`, a key the target already has is kept and the copy is skipped, with a
+   * warning; so are the keys in `reserved` (the user's identifiers, for /users/track objects).
    */
-  copyInto(ctx: RunContext, target: Record<string, unknown>, guardExisting: boolean, record?: (key: string) => void): number;
+  copyInto(ctx: RunContext, target: Record<string, unknown>, guardExisting: boolean, record?: (key: string) => void, reserved?: ReadonlySet<string>): number;
 }
 
 /**
@@ -33,7 +34,7 @@ export function compileRest(raw: unknown, pointer: string, cc: CompileContext): 
   });
   // The consumption tree is complete only after every sibling field has compiled.
   let below: ConsumedNode | null | undefined;
-  const copyInto: CompiledRest['copyInto'] = (ctx, target, guardExisting, record) => {
+  const copyInto: CompiledRest['copyInto'] = (ctx, target, guardExisting, record, reserved) => {
     const source = readPath(path, ctx);
     if (!isPlainObject(source)) return 0;
     if (below === undefined) below = cc.consumed.below(path);
@@ -49,8 +50,12 @@ export function compileRest(raw: unknown, pointer: string, cc: CompileContext): 
           if (value === undefined) continue;
         }
       }
-      if (key.charCodeAt(0) === 36 /* $ */) {
-        warn(ctx, 'REST_KEY_SKIPPED', `${path.text}.${key}: Braze refuses keys that start with "$"`);
+      if (key.charCodeAt(0) === 36 /* $ */ || key === '__proto__') {
+        warn(ctx, 'REST_KEY_SKIPPED', `${path.text}.${key}: ${key === '__proto__' ? 'a "__proto__" key cannot be copied' : 'Braze refuses keys that start with "$"'}`);
+        continue;
+      }
+      if (reserved?.has(key)) {
+        warn(ctx, 'REST_KEY_SKIPPED', `${path.text}.${key}: "${key}" names the user, so only the identity settings may set it`);
         continue;
       }
       if (guardExisting && Object.hasOwn(target, key)) {

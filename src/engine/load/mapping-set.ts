@@ -56,7 +56,14 @@ export function compileMappingSet(sources: readonly MappingSource[], options: Co
     const syntax = source.syntaxFindings();
     diagnostics.push(...syntax.map((f) => ({ ...f, file })));
     if (hasErrors(syntax)) continue;
-    const document = source.document.toJS({ maxAliasCount: 100 });
+    let document: unknown;
+    try {
+      document = source.document.toJS({ maxAliasCount: 1000 });
+    } catch (error) {
+      // Excessive alias expansion (a "billion laughs" file) and the like.
+      diagnostics.push({ code: 'YAML_SYNTAX', severity: 'error', pointer: '', message: (error as Error).message, file, line: 1, col: 1, length: 1 });
+      continue;
+    }
     const sink = new FindingSink();
     sink.findings.push(...schemaFindings(document));
     const compiled = compileFile(document, file, sink);

@@ -1,9 +1,12 @@
+import { currencyTransform } from './currency';
 import { dateTransform } from './date';
 import { genderTransform } from './gender';
 import { integerTransform } from './integer';
 import { iso8601Transform } from './iso8601';
 import { lowercaseTransform } from './lowercase';
+import { nonemptyTransform } from './nonempty';
 import { numberTransform } from './number';
+import { objectTransform } from './object';
 import { stringTransform } from './string';
 import { Transform } from './transform';
 import { trimTransform } from './trim';
@@ -25,6 +28,9 @@ export const TRANSFORMS: Readonly<Record<string, Transform>> = Object.freeze(
       lowercaseTransform,
       uppercaseTransform,
       trimTransform,
+      nonemptyTransform,
+      currencyTransform,
+      objectTransform,
     ].map((t) => [t.name, t]),
   ),
 );

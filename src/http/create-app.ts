@@ -1,0 +1,22 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppDependencies, AppModule } from '../app.module';
+import { HttpErrorFilter } from './http-error.filter';
+
+/** The configured application, not yet listening: shared by main.ts and the tests. */
+export async function createApp(deps: AppDependencies): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.enableCors({
+    origin: deps.config.corsOrigins === '*' ? '*' : [...deps.config.corsOrigins],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'X-Signature', 'X-Request-Id'],
+    maxAge: 86400,
+  });
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,27 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { IngestError } from '../ingest/ingest-error';
+
+/** Every error leaves as `{success: false, error: {code, message}}`; internals never leak. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) return;
+    if (exception instanceof IngestError) {
+      const rejected = exception.rejected.length > 0 ? { rejected: exception.rejected } : {};
+      response.status(exception.status).json({ success: false, error: { code: exception.code, message: exception.message }, ...rejected });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : `HTTP_${status}`;
+      response.status(status).json({ success: false, error: { code, message: exception.message } });
+      return;
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    response.status(500).json({ success: false, error: { code: 'INTERNAL', message: 'internal error' } });
+  }
+}

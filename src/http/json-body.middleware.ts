@@ -1,0 +1,45 @@
+import { Injectable, NestMiddleware } from '@nestjs/common';
+import { raw } from 'body-parser';
+import type { NextFunction, Request, Response } from 'express';
+import { IngestError } from '../ingest/ingest-error';
+import { MAX_REQUEST_BYTES } from '../ingest/limits';
+
+export interface JsonRequest extends Request {
+  rawBody: Buffer;
+  json: unknown;
+}
+
+const readRaw = raw({ type: () => true, limit: MAX_REQUEST_BYTES });
+const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
+
+/**
+ * Reads the body once, as bytes (the webhook signature is over the raw bytes), then parses
+ * JSON sent as application/json or text/plain (browsers send text/plain to skip the CORS
+ * preflight). Over 500 KB is a 400, as Segment answers, never Nest's 100 KB default.
+ */
+@Injectable()
+export class JsonBodyMiddleware implements NestMiddleware {
+  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
+    const contentType = req.headers['content-type'] ?? '';
+    if (!JSON_TYPES.test(contentType)) {
+      return next(new IngestError(415, 'UNSUPPORTED_CONTENT_TYPE', `bodies are JSON sent as application/json or text/plain (got "${contentType.slice(0, 60) || 'none'}")`));
+    }
+    try {
+      await new Promise<void>((resolve, reject) => readRaw(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type === 'entity.too.large') return next(new IngestError(400, 'BODY_TOO_LARGE', `the request is over ${MAX_REQUEST_BYTES / 1024} KB`));
+      return next(new IngestError(400, 'INVALID_BODY', `the body could not be read: ${(error as Error).message}`));
+    }
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const request = req as JsonRequest;
+    request.rawBody = body;
+    try {
+      request.json = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      return next(new IngestError(400, 'INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`));
+    }
+    next();
+  }
+}

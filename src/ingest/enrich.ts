@@ -1,0 +1,41 @@
+import { toEpochMillis, toIsoString } from '../engine/transforms/instant';
+import { SegmentMessage } from './message-check';
+
+export interface BatchEnvelope {
+  readonly context?: Record<string, unknown>;
+  readonly integrations?: Record<string, unknown>;
+  readonly sentAt?: string;
+}
+
+export interface Arrival {
+  readonly receivedAt: Date;
+  readonly newMessageId: () => string;
+}
+
+function millis(value: unknown): number | undefined {
+  const ms = typeof value === 'string' ? toEpochMillis(value) : undefined;
+  return typeof ms === 'number' ? ms : undefined;
+}
+
+/**
+ * What Segment adds on arrival: batch-level context and integrations merged under each
+ * message's own, a messageId when there is none, receivedAt, and a timestamp corrected for
+ * the sender's clock skew: timestamp = receivedAt − (sentAt − originalTimestamp).
+ */
+export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival: Arrival): SegmentMessage {
+  const out: SegmentMessage = { ...message };
+  if (envelope.context) out.context = { ...envelope.context, ...(message.context as Record<string, unknown> | undefined) };
+  if (envelope.integrations) out.integrations = { ...envelope.integrations, ...(message.integrations as Record<string, unknown> | undefined) };
+  if (out.messageId === undefined) out.messageId = arrival.newMessageId();
+  const received = arrival.receivedAt.getTime();
+  out.receivedAt = toIsoString(received);
+  const original = message.originalTimestamp ?? message.timestamp;
+  const sentAt = message.sentAt ?? envelope.sentAt;
+  const originalMs = millis(original);
+  const sentMs = millis(sentAt);
+  if (originalMs !== undefined) out.originalTimestamp = original;
+  if (sentAt !== undefined) out.sentAt = sentAt;
+  if (originalMs !== undefined && sentMs !== undefined) out.timestamp = toIsoString(received - (sentMs - originalMs));
+  else out.timestamp = originalMs !== undefined ? toIsoString(originalMs) : out.receivedAt;
+  return out;
+}

@@ -1,0 +1,44 @@
+/** Why a request or a message was refused. Codes are part of the API. */
+export const INGEST_ERROR_CODES = {
+  INVALID_JSON: 'the body is not valid JSON',
+  UNSUPPORTED_CONTENT_TYPE: 'bodies are JSON sent as application/json or text/plain',
+  BODY_TOO_LARGE: 'the request is over 500 KB',
+  INVALID_BODY: 'the body does not have the shape this endpoint takes',
+  BATCH_TOO_LARGE: 'a batch holds at most 2,500 messages',
+  NO_VALID_MESSAGE: 'no message of the batch could be accepted',
+  UNAUTHORIZED: 'a valid write key (or webhook signature) is required',
+  NOT_AN_OBJECT: 'a message is a JSON object',
+  UNKNOWN_TYPE: 'type is not one of identify, track, page, screen, group, alias',
+  MISSING_USER: 'a message needs a userId or an anonymousId',
+  MISSING_EVENT: 'a track message needs an event name',
+  MISSING_GROUP_ID: 'a group message needs a groupId',
+  MISSING_PREVIOUS_ID: 'an alias message needs a previousId',
+  WRONG_TYPE: 'a member has the wrong JSON type',
+  MESSAGE_TOO_LARGE: 'a message is over 32 KB',
+  TOO_DEEP: 'a message nests objects or arrays more than 64 levels deep',
+  FORBIDDEN_KEY: 'a message has a __proto__ key',
+  MAPPING_FAILED: 'the message is valid but the mapping cannot serve it (see the mapping code)',
+  QUEUE_UNAVAILABLE: 'the queue did not accept the messages; retry',
+} as const;
+
+export type IngestErrorCode = keyof typeof INGEST_ERROR_CODES;
+
+export interface Rejection {
+  /** Position in the batch (0 for a single message). */
+  index: number;
+  code: IngestErrorCode | string;
+  message: string;
+}
+
+/** A refused request: the HTTP layer turns it into a 4xx with this code and message. */
+export class IngestError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 413 | 415 | 503,
+    readonly code: IngestErrorCode,
+    message: string,
+    readonly rejected: readonly Rejection[] = [],
+  ) {
+    super(message);
+    this.name = 'IngestError';
+  }
+}

@@ -103,8 +103,9 @@ export class IngestService {
     });
     this.record(request, messages, rejected, arrival.receivedAt);
     if (queued.length === 0) {
-      const only = messages.length === 1 && rejected.length === 1 ? rejected[0] : undefined;
-      if (only) throw new IngestError(400, only.code as never, only.message, rejected);
+      // One message sent on its own answers with that message's reason; batches say so by index.
+      const single = request.source !== 'batch' && !Array.isArray(request.body);
+      if (single && rejected.length === 1) throw new IngestError(400, rejected[0].code as never, rejected[0].message, rejected);
       throw new IngestError(400, 'NO_VALID_MESSAGE', messages.length === 0 ? 'the batch is empty' : 'no message of the batch could be accepted', rejected);
     }
     let result;

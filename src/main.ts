@@ -17,7 +17,8 @@ async function bootstrap(): Promise<void> {
   }
   if (config.webhookSharedSecret === undefined) logger.warn('WEBHOOK_SHARED_SECRET is not set: /v1/webhook takes a write key instead of a signature.');
   await app.listen(config.port, config.host);
-  logger.log(`listening on http://${config.host}:${config.port}`);
+  const { port } = app.getHttpServer().address() as { port: number };
+  logger.log(`listening on http://${config.host}:${port}`);
 }
 
 bootstrap().catch((error: unknown) => {

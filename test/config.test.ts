@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from '../src/config/app-config';
+
+describe('configuration from the environment', () => {
+  it('has working defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      mappingsDir: 'mappings',
+      dataDir: './data',
+      writeKeys: [],
+      webhookSharedSecret: undefined,
+      brazeRestEndpoint: undefined,
+      brazeApiKey: undefined,
+      corsOrigins: '*',
+      adminToken: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads lists and trims the Braze endpoint', () => {
+    const config = loadConfig({ SEGMENT_WRITE_KEYS: ' a, b ,,', CORS_ORIGINS: 'https://a.example.com,http://localhost:8080', BRAZE_REST_ENDPOINT: 'https://rest.iad-01.braze.com/', BRAZE_API_KEY: 'k' });
+    expect(config.writeKeys).toEqual(['a', 'b']);
+    expect(config.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:8080']);
+    expect(config.brazeRestEndpoint).toBe('https://rest.iad-01.braze.com');
+  });
+
+  it('reports every problem at once, naming variables but never secret values', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', BRAZE_REST_ENDPOINT: 'ftp://x', CORS_ORIGINS: 'example.com', BRAZE_API_KEY: undefined });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/PORT/);
+    expect(problems).toMatch(/LOG_LEVEL/);
+    expect(problems).toMatch(/BRAZE_REST_ENDPOINT must be/);
+    expect(problems).toMatch(/go together/);
+    expect(problems).toMatch(/CORS_ORIGINS/);
+    expect(() => loadConfig({ BRAZE_API_KEY: 'super-secret-key' })).toThrow(/go together/);
+    expect(() => loadConfig({ BRAZE_API_KEY: 'super-secret-key' })).not.toThrow(/super-secret-key/);
+  });
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { HttpModule } from '@nestjs/axios';
 import { LoggerModule } from 'nestjs-pino';
 import { CLOCK, Clock, systemClock } from './clock';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -10,14 +11,18 @@ import { IngestService } from './ingest/ingest.service';
 import { PreviewService } from './ingest/preview.service';
 import { MemoryRejectionLog, REJECTION_LOG, RejectionLog } from './ingest/rejection-log';
 import { MappingRegistry } from './mapping/mapping.registry';
+import { DeliveryService } from './delivery/delivery.service';
 import { DELIVERY_QUEUE, DeliveryQueue } from './queue/delivery-queue.port';
-import { MemoryQueue } from './queue/memory-queue.adapter';
+import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
 export interface AppDependencies {
   readonly config: AppConfig;
   /** Loaded before Nest starts, so an invalid mapping set stops the boot with its diagnostics. */
   readonly mappings: MappingRegistry;
   readonly clock?: Clock;
+  /** The durable store; delivery runs from it. Default: SQLite in DATA_DIR. */
+  readonly store?: SqliteQueue;
+  /** Ingestion-only tests may pass a queue instead: then no delivery worker runs. */
   readonly queue?: DeliveryQueue;
   readonly rejections?: RejectionLog;
 }
@@ -29,10 +34,18 @@ export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-sign
 export class AppModule implements NestModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     const clock = deps.clock ?? systemClock;
+    const delivery = deps.queue
+      ? [{ provide: DELIVERY_QUEUE, useValue: deps.queue }]
+      : [
+          { provide: SqliteQueue, useFactory: () => deps.store ?? new SqliteQueue(deps.config.dataDir, () => clock.now().getTime(), { synchronous: deps.config.delivery.sqliteSynchronous }) },
+          { provide: DELIVERY_QUEUE, useExisting: SqliteQueue },
+          DeliveryService,
+        ];
     return {
       module: AppModule,
       global: true,
       imports: [
+        HttpModule,
         LoggerModule.forRoot({
           pinoHttp: {
             level: deps.config.logLevel,
@@ -47,12 +60,12 @@ export class AppModule implements NestModule {
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: MappingRegistry, useValue: deps.mappings },
         { provide: CLOCK, useValue: clock },
-        { provide: DELIVERY_QUEUE, useValue: deps.queue ?? new MemoryQueue(() => clock.now()) },
+        ...delivery,
         { provide: REJECTION_LOG, useValue: deps.rejections ?? new MemoryRejectionLog() },
         IngestService,
         PreviewService,
       ],
-      exports: [APP_CONFIG, MappingRegistry, CLOCK, DELIVERY_QUEUE, REJECTION_LOG],
+      exports: [APP_CONFIG, MappingRegistry, CLOCK, DELIVERY_QUEUE, REJECTION_LOG, ...(deps.queue ? [] : [SqliteQueue, DeliveryService])],
     };
   }
 

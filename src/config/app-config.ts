@@ -16,6 +16,22 @@ export interface AppConfig {
   readonly corsOrigins: '*' | readonly string[];
   readonly adminToken: string | undefined;
   readonly logLevel: LogLevel;
+  readonly delivery: DeliveryConfig;
+}
+
+export interface DeliveryConfig {
+  /** How long a partly filled batch waits for more objects. */
+  readonly flushMs: number;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  /** Objects per /users/track array (Braze allows 75). */
+  readonly trackBatchSize: number;
+  /** Objects per /users/track request across arrays, for plans with a combined limit. */
+  readonly trackCombinedLimit: number | null;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly pauseProbeMs: number;
+  readonly sqliteSynchronous: 'NORMAL' | 'FULL';
 }
 
 export class ConfigError extends Error {
@@ -64,6 +80,28 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   for (const origin of corsOrigins === '*' ? [] : corsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (got "${origin}")`);
   }
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = optional(env[name]);
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const synchronous = (optional(env.SQLITE_SYNCHRONOUS) ?? 'NORMAL').toUpperCase();
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') problems.push(`SQLITE_SYNCHRONOUS must be NORMAL or FULL (got "${env.SQLITE_SYNCHRONOUS}")`);
+  const delivery: DeliveryConfig = {
+    flushMs: int('DELIVERY_FLUSH_MS', 200, 1, 60_000),
+    concurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
+    timeoutMs: int('BRAZE_TIMEOUT_MS', 10_000, 100, 120_000),
+    trackBatchSize: int('BRAZE_TRACK_BATCH_SIZE', 75, 1, 75),
+    trackCombinedLimit: optional(env.BRAZE_TRACK_COMBINED_LIMIT) === undefined ? null : int('BRAZE_TRACK_COMBINED_LIMIT', 225, 1, 225),
+    maxAttempts: int('DELIVERY_MAX_ATTEMPTS', 100, 1, 10_000),
+    retryBaseMs: int('DELIVERY_RETRY_BASE_MS', 1000, 1, 600_000),
+    pauseProbeMs: int('DELIVERY_PAUSE_PROBE_MS', 30_000, 10, 3_600_000),
+    sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
+  };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -77,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     corsOrigins: corsOrigins === '*' ? '*' : Object.freeze(corsOrigins),
     adminToken: optional(env.ADMIN_TOKEN),
     logLevel: logLevel as LogLevel,
+    delivery: Object.freeze(delivery),
   });
 }
 

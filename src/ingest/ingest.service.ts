@@ -99,7 +99,7 @@ export class IngestService {
       const message = enrich(verdict.message, envelope, arrival);
       const result = mapMessage(plan, message);
       if (!result.ok) return void rejected.push({ index, code: result.error.code, message: result.error.message });
-      queued.push({ messageId: message.messageId as string, userKey: userKeyOf(message), receivedAt: message.receivedAt as string, requests: result.requests, warnings: result.warnings });
+      queued.push({ messageId: message.messageId as string, userKey: userKeyOf(message), receivedAt: message.receivedAt as string, requests: result.requests, warnings: result.warnings, message });
     });
     this.record(request, messages, rejected, arrival.receivedAt);
     if (queued.length === 0) {

@@ -8,6 +8,8 @@ export interface QueuedMessage {
   readonly receivedAt: string;
   readonly requests: readonly BrazeRequest[];
   readonly warnings: readonly MapWarning[];
+  /** The enriched Segment message, kept so failed work can be re-mapped after a fix. */
+  readonly message?: unknown;
 }
 
 export interface EnqueueResult {

@@ -1,0 +1,94 @@
+/** What came back from Braze, or why nothing did. */
+export type BrazeReply =
+  | { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: unknown }
+  | { readonly networkError: string };
+
+export type Outcome =
+  /** 2xx: delivered, except the objects Braze named in `errors[]`. */
+  | { readonly kind: 'delivered'; readonly failed: readonly { array: string; index: number; reason: string }[] }
+  /** Try again later: network errors, timeouts, 408, 423, 429, 5xx but 501/505. */
+  | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs: number | null }
+  /** 401/403: the key, not the data, is wrong. Nothing is discarded. */
+  | { readonly kind: 'pause'; readonly reason: string; readonly status: number }
+  /** Other 4xx, 501, 505: the request will never succeed as it is. */
+  | { readonly kind: 'reject'; readonly reason: string; readonly status: number };
+
+export interface RateLimitState {
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  /** Epoch ms when the window resets. */
+  readonly resetAt: number | null;
+}
+
+function header(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+}
+
+function numberHeader(headers: Readonly<Record<string, string>>, name: string): number | null {
+  const value = header(headers, name);
+  const n = value === undefined ? NaN : Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset` (epoch seconds), as a delay. */
+export function retryAfterMs(headers: Readonly<Record<string, string>>, now: number): number | null {
+  const retryAfter = header(headers, 'retry-after');
+  if (retryAfter !== undefined) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const reset = numberHeader(headers, 'x-ratelimit-reset');
+  return reset === null ? null : Math.max(0, reset * 1000 - now);
+}
+
+export function rateLimitOf(reply: BrazeReply): RateLimitState | null {
+  if ('networkError' in reply) return null;
+  const limit = numberHeader(reply.headers, 'x-ratelimit-limit');
+  const remaining = numberHeader(reply.headers, 'x-ratelimit-remaining');
+  const reset = numberHeader(reply.headers, 'x-ratelimit-reset');
+  if (limit === null && remaining === null && reset === null) return null;
+  return { limit, remaining, resetAt: reset === null ? null : reset * 1000 };
+}
+
+function messageOf(body: unknown): string {
+  if (body !== null && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
+    const errors = (body as { errors?: unknown }).errors;
+    const detail = Array.isArray(errors) && errors.length > 0 ? `: ${JSON.stringify(errors).slice(0, 500)}` : '';
+    return (body as { message: string }).message + detail;
+  }
+  return typeof body === 'string' ? body.slice(0, 500) : JSON.stringify(body ?? null).slice(0, 500);
+}
+
+const RETRYABLE = new Set([408, 423, 429]);
+
+/** Braze's retry classes, decided once, next to the client (see shared/reference). */
+export function classify(reply: BrazeReply, now: number): Outcome {
+  if ('networkError' in reply) return { kind: 'retry', reason: reply.networkError, retryAfterMs: null };
+  const { status, body, headers } = reply;
+  if (status >= 200 && status < 300) {
+    const errors = body !== null && typeof body === 'object' ? (body as { errors?: unknown }).errors : undefined;
+    const failed = Array.isArray(errors)
+      ? errors.flatMap((e) => {
+          const { input_array: array, index, type } = (e ?? {}) as { input_array?: unknown; index?: unknown; type?: unknown };
+          return typeof array === 'string' && typeof index === 'number' ? [{ array, index, reason: `Braze: ${String(type ?? 'rejected')}` }] : [];
+        })
+      : [];
+    return { kind: 'delivered', failed };
+  }
+  const reason = `HTTP ${status}: ${messageOf(body)}`;
+  if (status === 401 || status === 403) return { kind: 'pause', reason, status };
+  if (RETRYABLE.has(status) || (status >= 500 && status !== 501 && status !== 505)) {
+    return { kind: 'retry', reason, retryAfterMs: retryAfterMs(headers, now) };
+  }
+  return { kind: 'reject', reason, status };
+}
+
+/** Exponential backoff with jitter: base·2^attempt, capped, scaled into [½, 1]. */
+export function backoffMs(attempt: number, random: number, baseMs = 1000, capMs = 5 * 60_000): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling * (0.5 + random / 2));
+}

@@ -1,0 +1,44 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Clock, CLOCK } from '../clock';
+import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { BrazeSender } from './braze-sender';
+import { DeliveryWorker } from './delivery.worker';
+import { DryRunSender } from './dry-run.sender';
+import { HttpBrazeSender } from './http-braze.sender';
+
+/** Owns the worker's life: started after boot, drained and closed on SIGTERM. */
+@Injectable()
+export class DeliveryService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly worker: DeliveryWorker;
+  private readonly sender: BrazeSender;
+  private readonly logger = new Logger('Delivery');
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(CLOCK) clock: Clock,
+    readonly store: SqliteQueue,
+    http: HttpService,
+  ) {
+    const d = config.delivery;
+    this.sender =
+      config.brazeRestEndpoint !== undefined && config.brazeApiKey !== undefined
+        ? new HttpBrazeSender(http, { endpoint: config.brazeRestEndpoint, apiKey: config.brazeApiKey, timeoutMs: d.timeoutMs, maxSockets: d.concurrency })
+        : new DryRunSender((request) => store.recordDryRun(request));
+    const limits = { trackArray: d.trackBatchSize, trackCombined: d.trackCombinedLimit, other: 50 };
+    const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000 };
+    this.worker = new DeliveryWorker(store, this.sender, () => clock.now().getTime(), options, this.logger);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.sender.dryRun) this.logger.warn('DRY-RUN: BRAZE_REST_ENDPOINT/BRAZE_API_KEY are not set, so requests are built and kept for inspection, not sent.');
+    this.worker.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker.stop();
+    if (this.sender instanceof HttpBrazeSender) this.sender.close();
+    this.store.close();
+  }
+}

@@ -1,0 +1,201 @@
+import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { WorkItem } from '../queue/work-item';
+import { backoffMs, classify, Outcome, rateLimitOf } from './braze-response';
+import { BrazeSender } from './braze-sender';
+import { pack, PackedRequest, PackLimits, perUserCap } from './pack';
+import { RateLimiter } from './rate-limiter';
+
+export interface WorkerOptions {
+  readonly flushMs: number;
+  readonly concurrency: number;
+  readonly limits: PackLimits;
+  readonly maxAttempts: number;
+  readonly pauseProbeMs: number;
+  readonly retryBaseMs: number;
+  readonly retryCapMs: number;
+}
+
+export interface WorkerLog {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface DeliveryCounters {
+  objectsDelivered: number;
+  objectsDeadLettered: number;
+  objectsRetried: number;
+  mergesSkipped: number;
+  requests: Record<string, number>;
+}
+
+type Status = 'running' | 'paused' | 'stopped';
+
+/**
+ * Leases pending objects, packs them into Braze requests, sends them with bounded
+ * concurrency, and settles every object: delivered, retried later, or dead-lettered with
+ * Braze's reason. A 401/403 pauses everything until a probe succeeds.
+ */
+export class DeliveryWorker {
+  status: Status = 'stopped';
+  pauseReason: string | null = null;
+  readonly counters: DeliveryCounters = { objectsDelivered: 0, objectsDeadLettered: 0, objectsRetried: 0, mergesSkipped: 0, requests: {} };
+  readonly limiter = new RateLimiter();
+  private loopDone: Promise<void> = Promise.resolve();
+  private wake: (() => void) | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly store: SqliteQueue,
+    private readonly sender: BrazeSender,
+    private readonly now: () => number,
+    private readonly options: WorkerOptions,
+    private readonly log: WorkerLog,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  start(): void {
+    this.stopping = false;
+    this.status = 'running';
+    this.loopDone = this.loop();
+  }
+
+  /** Stops leasing, lets in-flight requests finish and settle, then returns. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loopDone;
+    this.status = 'stopped';
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        if (self.wake === done) self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private get roundSize(): number {
+    const perRequest = this.options.limits.trackCombined ?? this.options.limits.trackArray * 3;
+    return perRequest * this.options.concurrency;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (this.status === 'paused') {
+          await this.sleep(this.options.pauseProbeMs);
+          if (this.stopping) break;
+          // A small probe: if the key works again, delivery resumes.
+          const probe = this.store.lease(perUserCap(this.options.limits));
+          if (probe.length > 0) await this.deliver(probe);
+          continue;
+        }
+        const items = this.store.lease(this.roundSize);
+        if (items.length > 0) await this.deliver(items);
+        if (items.length < this.roundSize && !this.stopping) await this.sleep(this.options.flushMs);
+      } catch (error) {
+        this.log.error(`delivery round failed: ${error instanceof Error ? error.message : String(error)}`);
+        await this.sleep(this.options.flushMs);
+      }
+    }
+  }
+
+  private async deliver(items: WorkItem[]): Promise<void> {
+    const send: WorkItem[] = [];
+    const skipped: number[] = [];
+    const keys = new Set<string>();
+    for (const item of items) {
+      if (item.mergeKey !== null && (keys.has(item.mergeKey) || this.store.isMerged(item.mergeKey))) {
+        skipped.push(item.id);
+        continue;
+      }
+      if (item.mergeKey !== null) keys.add(item.mergeKey);
+      send.push(item);
+    }
+    if (skipped.length > 0) {
+      this.store.ack(skipped);
+      this.counters.mergesSkipped += skipped.length;
+    }
+    const requests = pack(send, this.options.limits);
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(this.options.concurrency, requests.length) }, async () => {
+      while (next < requests.length) await this.sendOne(requests[next++]);
+    });
+    await Promise.all(lanes);
+  }
+
+  private async sendOne(request: PackedRequest): Promise<void> {
+    const wait = this.limiter.delay(this.now());
+    if (wait > 0) {
+      this.limiter.recordWait(wait);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });
+    this.limiter.observe(rateLimitOf(reply));
+    const outcome = classify(reply, this.now());
+    const statusClass = 'networkError' in reply ? 'network' : `${Math.floor(reply.status / 100)}xx`;
+    this.counters.requests[statusClass] = (this.counters.requests[statusClass] ?? 0) + 1;
+    this.settle(request, outcome, 'networkError' in reply ? null : reply.status);
+  }
+
+  private settle(request: PackedRequest, outcome: Outcome, status: number | null): void {
+    const ids = request.placed.map((p) => p.item.id);
+    switch (outcome.kind) {
+      case 'delivered': {
+        const failed = new Map(outcome.failed.map((f) => [`${f.array}/${f.index}`, f.reason]));
+        const dead = request.placed.filter((p) => failed.has(`${p.array}/${p.index}`));
+        const done = request.placed.filter((p) => !failed.has(`${p.array}/${p.index}`));
+        this.store.deadLetter(dead.map((p) => ({ id: p.item.id, reason: failed.get(`${p.array}/${p.index}`)!, status })));
+        this.store.ack(done.map((p) => p.item.id));
+        this.store.markMerged(done.flatMap((p) => (p.item.mergeKey === null ? [] : [p.item.mergeKey])));
+        this.counters.objectsDelivered += done.length;
+        this.counters.objectsDeadLettered += dead.length;
+        if (this.status === 'paused') this.resume();
+        return;
+      }
+      case 'retry': {
+        const now = this.now();
+        if (status === 429 && outcome.retryAfterMs !== null) this.limiter.block(now + outcome.retryAfterMs);
+        const attempts = Math.max(...request.placed.map((p) => p.item.attempts)) + 1;
+        if (attempts >= this.options.maxAttempts) {
+          this.store.deadLetter(ids.map((id) => ({ id, reason: `gave up after ${attempts} attempts: ${outcome.reason}`, status })));
+          this.counters.objectsDeadLettered += ids.length;
+          return;
+        }
+        const delay = Math.max(backoffMs(attempts - 1, this.random(), this.options.retryBaseMs, this.options.retryCapMs), outcome.retryAfterMs ?? 0);
+        this.store.retry(ids, now + delay);
+        this.counters.objectsRetried += ids.length;
+        this.log.warn(`Braze ${request.endpoint} will be retried in ${delay} ms (${ids.length} objects): ${outcome.reason}`);
+        return;
+      }
+      case 'pause':
+        this.store.release(ids);
+        this.pause(outcome.reason);
+        return;
+      case 'reject':
+        this.store.deadLetter(ids.map((id) => ({ id, reason: outcome.reason, status })));
+        this.counters.objectsDeadLettered += ids.length;
+        this.log.warn(`Braze refused ${request.endpoint} (${ids.length} objects dead-lettered): ${outcome.reason}`);
+        return;
+    }
+  }
+
+  private pause(reason: string): void {
+    if (this.status !== 'paused') this.log.error(`delivery PAUSED: Braze rejected the API key (${reason}). Nothing is discarded; retrying every ${this.options.pauseProbeMs} ms.`);
+    this.status = 'paused';
+    this.pauseReason = reason;
+  }
+
+  private resume(): void {
+    this.log.log('delivery resumed: Braze accepts the API key again');
+    this.status = 'running';
+    this.pauseReason = null;
+  }
+}

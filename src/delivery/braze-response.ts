@@ -32,8 +32,12 @@ function numberHeader(headers: Readonly<Record<string, string>>, name: string): 
   return Number.isFinite(n) ? n : null;
 }
 
-/** `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset` (epoch seconds), as a delay. */
-export function retryAfterMs(headers: Readonly<Record<string, string>>, now: number): number | null {
+/**
+ * `Retry-After` (seconds or an HTTP date) as a delay; for a 429 without it, the time until
+ * `X-RateLimit-Reset` (epoch seconds). Braze sends the reset header on every response, so it
+ * only means "wait" when the limit was actually hit.
+ */
+export function retryAfterMs(headers: Readonly<Record<string, string>>, now: number, rateLimited = true): number | null {
   const retryAfter = header(headers, 'retry-after');
   if (retryAfter !== undefined) {
     const seconds = Number(retryAfter);
@@ -41,7 +45,7 @@ export function retryAfterMs(headers: Readonly<Record<string, string>>, now: num
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
-  const reset = numberHeader(headers, 'x-ratelimit-reset');
+  const reset = rateLimited ? numberHeader(headers, 'x-ratelimit-reset') : null;
   return reset === null ? null : Math.max(0, reset * 1000 - now);
 }
 
@@ -82,7 +86,7 @@ export function classify(reply: BrazeReply, now: number): Outcome {
   const reason = `HTTP ${status}: ${messageOf(body)}`;
   if (status === 401 || status === 403) return { kind: 'pause', reason, status };
   if (RETRYABLE.has(status) || (status >= 500 && status !== 501 && status !== 505)) {
-    return { kind: 'retry', reason, retryAfterMs: retryAfterMs(headers, now) };
+    return { kind: 'retry', reason, retryAfterMs: retryAfterMs(headers, now, status === 429) };
   }
   return { kind: 'reject', reason, status };
 }

@@ -1,0 +1,144 @@
+import request from 'supertest';
+import { startBrazeSandbox, BrazeSandbox } from '../../src/sandbox/braze-sandbox';
+import { DeliveryApp, eventually, event, startDeliveryApp } from '../helpers/delivery';
+
+const seqs = (sandbox: BrazeSandbox, userId: string) => sandbox.received.filter((r) => r.object.external_id === userId && r.array === 'events').map((r) => (r.object.properties as { seq: number }).seq);
+
+describe('delivery to the Braze sandbox', () => {
+  let sandbox: BrazeSandbox;
+  let d: DeliveryApp;
+  afterEach(async () => {
+    await d?.close();
+    await sandbox?.close();
+  });
+  const send = (batch: unknown[]) => request(d.url).post('/v1/batch').send({ batch }).expect(200);
+
+  it('delivers every object, packed into full requests, each user in order', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300' });
+    const users = Array.from({ length: 10 }, (_, i) => `user-${i}`);
+    for (let s = 0; s < 30; s++) await send(users.map((u) => event(u, s)));
+    await eventually(() => sandbox.received.length === 300, '300 events');
+    for (const u of users) expect(seqs(sandbox, u)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(sandbox.requests.every((r) => r.status === 201 && r.objects <= 75)).toBe(true);
+    // 300 events fit in 4 requests of 75; a few more are fine while batches fill.
+    expect(sandbox.requests.length).toBeLessThanOrEqual(8);
+    expect(d.store.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
+  });
+
+  it('honours configured per-array and combined limits', async () => {
+    sandbox = await startBrazeSandbox({ limits: { trackArray: 10, trackCombined: 15 } });
+    d = await startDeliveryApp(sandbox, { BRAZE_TRACK_BATCH_SIZE: '10', BRAZE_TRACK_COMBINED_LIMIT: '15', DELIVERY_FLUSH_MS: '200' });
+    const batch = Array.from({ length: 40 }, (_, i) => [event(`u${i}`, 0), { type: 'identify', userId: `u${i}`, messageId: `id-${i}`, traits: { plan: 'pro' } }]).flat();
+    await send(batch);
+    await eventually(() => sandbox.received.length === 80, '80 objects');
+    expect(sandbox.requests.every((r) => r.status === 201 && r.objects <= 15)).toBe(true);
+  });
+
+  it('keeps per-user order across 5xx retries and dropped connections', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox);
+    sandbox.inject({ kind: 'status', status: 503, count: 3 });
+    sandbox.inject({ kind: 'drop', count: 2 });
+    for (let s = 0; s < 20; s++) await send([event('a', s), event('b', s)]);
+    await eventually(() => sandbox.received.length === 40, '40 events');
+    expect(seqs(sandbox, 'a')).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(seqs(sandbox, 'b')).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(sandbox.requests.filter((r) => r.status === 503)).toHaveLength(3);
+    expect(d.delivery.worker.counters.objectsRetried).toBeGreaterThan(0);
+  });
+
+  it('dead-letters the objects Braze names in errors[] and does not re-send the rest', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '200' });
+    await send([event('u', 0), { type: 'identify', userId: 'u', messageId: 'long', traits: { bio: 'x'.repeat(300) } }, event('u', 1), { type: 'track', userId: 'v', event: 'E', timestamp: '2024-03-01T12:00:00.000Z', messageId: 'q', properties: {} }]);
+    await eventually(() => d.store.stats().deadLetters === 1 && d.store.stats().pending === 0 && d.store.stats().leased === 0, 'the bad object to be dead-lettered');
+    const dead = d.store.db.prepare('SELECT message_id, reason, status FROM dead_letters').all();
+    expect(dead).toEqual([{ message_id: 'long', reason: expect.stringMatching(/^Braze: Invalid custom attribute: "bio" is longer than 255/), status: 201 }]);
+    expect(sandbox.received).toHaveLength(3);
+    expect(sandbox.requests.filter((r) => r.status === 201).reduce((n, r) => n + r.objects, 0)).toBe(4);
+  });
+
+  it('a 400 dead-letters the request with Braze’s reason', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox);
+    sandbox.inject({ kind: 'status', status: 400, count: 1, body: { message: "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields." } });
+    await send([event('u', 0)]);
+    await eventually(() => d.store.stats().deadLetters === 1, 'a dead letter');
+    expect(d.store.db.prepare('SELECT reason FROM dead_letters').get()).toEqual({ reason: expect.stringContaining('HTTP 400: Valid data must be provided') });
+    expect(sandbox.received).toHaveLength(0);
+  });
+
+  it('a 429 with Retry-After holds every request until then', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox);
+    sandbox.inject({ kind: 'status', status: 429, count: 1, retryAfter: 1 });
+    const started = Date.now();
+    await send([event('u', 0)]);
+    await eventually(() => sandbox.received.length === 1, 'the event after the 429');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(sandbox.requests.map((r) => r.status)).toEqual([429, 201]);
+  });
+
+  it('401 pauses delivery without discarding anything and resumes once the key works', async () => {
+    sandbox = await startBrazeSandbox({ apiKey: 'the-real-key' });
+    d = await startDeliveryApp(sandbox);
+    await send([event('u', 0), event('u', 1)]);
+    await eventually(() => d.delivery.worker.status === 'paused', 'the worker to pause');
+    expect(d.delivery.worker.pauseReason).toMatch(/HTTP 401/);
+    expect(d.store.stats()).toMatchObject({ pending: 2, deadLetters: 0 });
+    sandbox.apiKey = 'sandbox-key'; // the operator fixes the key in Braze
+    await eventually(() => sandbox.received.length === 2, 'delivery after the key works');
+    expect(d.delivery.worker.status).toBe('running');
+    expect(seqs(sandbox, 'u')).toEqual([0, 1]);
+  });
+
+  it('an alias merge already done is not sent again', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox);
+    const identify = (n: number) => ({ type: 'identify', userId: 'u', anonymousId: 'a', messageId: `i-${n}`, traits: { n } });
+    await send([identify(1)]);
+    await eventually(() => sandbox.received.length === 2, 'first identify');
+    await send([identify(2), identify(3)]);
+    await eventually(() => sandbox.received.filter((r) => r.array === 'attributes').length === 3, 'the attributes');
+    await eventually(() => d.store.stats().pending === 0, 'the queue to drain');
+    expect(sandbox.received.filter((r) => r.endpoint === '/users/identify')).toHaveLength(1);
+    expect(d.delivery.worker.counters.mergesSkipped).toBe(2);
+  });
+
+  it('dry-run builds the requests and keeps them, sending nothing', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(null);
+    await send([event('u', 0)]);
+    await eventually(() => d.store.dryRuns(10).length === 1, 'a dry-run record');
+    expect(d.store.dryRuns(10)[0]).toMatchObject({ endpoint: '/users/track', body: { events: [{ external_id: 'u', name: 'Step' }] } });
+    expect(sandbox.requests).toHaveLength(0);
+  });
+
+  it('deduplication survives a restart', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox);
+    await send([event('u', 0)]);
+    await eventually(() => sandbox.received.length === 1, 'first delivery');
+    const dataDir = d.dataDir;
+    await d.close();
+    d = await startDeliveryApp(sandbox, {}, dataDir);
+    await send([event('u', 0), event('u', 1)]);
+    await eventually(() => sandbox.received.length === 2, 'second delivery');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seqs(sandbox, 'u')).toEqual([0, 1]);
+  });
+
+  it('shutdown finishes the request in flight and leaves nothing leased', async () => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox);
+    sandbox.inject({ kind: 'slow', delayMs: 300, count: 1 });
+    await send([event('u', 0)]);
+    await eventually(() => d.store.stats().leased === 1, 'a request in flight', 2000);
+    const dataDir = d.dataDir;
+    await d.close();
+    expect(sandbox.received).toHaveLength(1);
+    d = await startDeliveryApp(null, {}, dataDir);
+    expect(d.store.stats()).toMatchObject({ pending: 0, leased: 0 });
+  });
+});

@@ -30,6 +30,8 @@ export interface BrazeSandbox {
   readonly received: ReceivedObject[];
   /** Every request: endpoint, status and how many objects it carried. */
   readonly requests: { endpoint: string; status: number; objects: number }[];
+  /** Requests being handled right now (a slow fault holds them). */
+  readonly inFlight: number;
   apiKey: string;
   inject(fault: Fault): void;
   clearFaults(): void;
@@ -70,6 +72,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     url: '',
     received: [],
     requests: [],
+    inFlight: 0,
     apiKey: options.apiKey ?? 'sandbox-key',
     inject: (fault) => void faults.push({ ...fault }),
     clearFaults: () => void (faults = []),
@@ -171,9 +174,12 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
   };
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
-      if (!res.headersSent) send(res, req.url ?? '', 500, { message: String(error) }, {}, 0);
-    });
+    (sandbox as { inFlight: number }).inFlight++;
+    handle(req, res)
+      .catch((error) => {
+        if (!res.headersSent) send(res, req.url ?? '', 500, { message: String(error) }, {}, 0);
+      })
+      .finally(() => (sandbox as { inFlight: number }).inFlight--);
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FORMATS, Format } from './diagnostic-format';
 import { CliIo, processIo } from './io';
+import { deadLettersCommand } from './dead-letters.command';
 import { mapCommand } from './map.command';
 import { validateCommand } from './validate.command';
 
@@ -13,9 +14,16 @@ Commands:
                             Map NDJSON Segment messages (FILE, or stdin) to NDJSON Braze requests.
       --mappings DIR        Mapping directory or file (default: mappings).
       --trace               Add which rules matched and which paths fed which fields.
+  dead-letters list|show ID|replay ID...|purge ID...
+                            Inspect and replay failed Braze work in the service's store.
+      --data-dir DIR        The service's DATA_DIR (default: $DATA_DIR or ./data).
+      --all                 replay/purge every dead letter.
+      --remap               replay: map the stored Segment message again with --mappings.
+      --limit N, --json     list: how many, and JSON output.
   help                      Show this text.
 
-Exit status: validate 0 clean, 1 errors; map 0 all mapped, 2 some failed, 1 unusable mappings/input.
+Exit status: validate 0 clean, 1 errors; map 0 all mapped, 2 some failed, 1 unusable mappings/input;
+dead-letters 0 done, 2 some not replayed, 1 errors.
 `;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -35,6 +43,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         if (positionals.length > 1) throw new TypeError('map takes at most one input file');
         return await mapCommand({ mappings: values.mappings!, file: positionals[0], trace: values.trace! }, io);
+      }
+      case 'dead-letters': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            'data-dir': { type: 'string', default: process.env.DATA_DIR ?? './data' },
+            all: { type: 'boolean', default: false },
+            remap: { type: 'boolean', default: false },
+            mappings: { type: 'string', default: process.env.MAPPINGS_DIR ?? 'mappings' },
+            limit: { type: 'string', default: '50' },
+            json: { type: 'boolean', default: false },
+          },
+        });
+        const [action = 'list', ...ids] = positionals;
+        return await deadLettersCommand(
+          { action, ids, dataDir: values['data-dir']!, all: values.all!, remap: values.remap!, mappings: values.mappings!, limit: Number(values.limit) || 50, json: values.json! },
+          io,
+        );
       }
       case undefined:
       case 'help':

@@ -99,7 +99,7 @@ export class SqliteQueue implements DeliveryQueue {
   constructor(
     dataDir: string,
     private readonly now: () => number,
-    options: { synchronous?: 'NORMAL' | 'FULL'; file?: string } = {},
+    options: { synchronous?: 'NORMAL' | 'FULL'; file?: string; keepLeases?: boolean } = {},
   ) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, options.file ?? 'segment-braze.db'));
@@ -137,7 +137,8 @@ export class SqliteQueue implements DeliveryQueue {
       pruneDryRun: db.prepare('DELETE FROM dry_run WHERE id <= (SELECT MAX(id) FROM dry_run) - ?'),
     };
     // Whatever was in flight when the last process stopped is sent again (at-least-once).
-    this.statements.releaseAll.run();
+    // The CLI opens the store beside a running service, so it must not touch its leases.
+    if (!options.keepLeases) this.statements.releaseAll.run();
   }
 
   async enqueue(messages: readonly QueuedMessage[]): Promise<EnqueueResult> {

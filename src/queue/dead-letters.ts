@@ -1,0 +1,111 @@
+import Database from 'better-sqlite3';
+import { mapMessage, MappingPlan } from '../engine';
+import { DeadLetter } from './work-item';
+
+interface Row {
+  id: number;
+  message_id: string;
+  user_key: string;
+  endpoint: string;
+  arr: string;
+  object: string;
+  position: number;
+  attempts: number;
+  reason: string;
+  status: number | null;
+  failed_at: number;
+}
+
+function toDeadLetter(r: Row): DeadLetter {
+  return {
+    id: r.id,
+    messageId: r.message_id,
+    userKey: r.user_key,
+    endpoint: r.endpoint,
+    array: r.arr,
+    object: JSON.parse(r.object),
+    reason: r.reason,
+    status: r.status,
+    attempts: r.attempts,
+    failedAt: new Date(r.failed_at).toISOString(),
+  };
+}
+
+export interface ReplayResult {
+  replayed: number;
+  /** With re-mapping: dead letters the current mapping no longer produces an object for. */
+  skipped: { id: number; reason: string }[];
+}
+
+/** Inspect, replay and purge failed work, on the same SQLite file the service uses. */
+export class DeadLetters {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number,
+  ) {}
+
+  list(limit: number, offset = 0): { total: number; items: DeadLetter[] } {
+    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM dead_letters').get() as { n: number }).n;
+    const rows = this.db.prepare<[number, number], Row>('SELECT * FROM dead_letters ORDER BY id LIMIT ? OFFSET ?').all(limit, offset);
+    return { total, items: rows.map(toDeadLetter) };
+  }
+
+  show(id: number): (DeadLetter & { message: unknown }) | undefined {
+    const row = this.db.prepare<[number], Row>('SELECT * FROM dead_letters WHERE id = ?').get(id);
+    if (!row) return undefined;
+    const message = this.db.prepare<[string], { payload: string | null }>('SELECT payload FROM messages WHERE message_id = ?').get(row.message_id);
+    return { ...toDeadLetter(row), message: message?.payload ? JSON.parse(message.payload) : null };
+  }
+
+  private select(ids: readonly number[] | 'all'): Row[] {
+    if (ids === 'all') return this.db.prepare<[], Row>('SELECT * FROM dead_letters ORDER BY id').all();
+    const get = this.db.prepare<[number], Row>('SELECT * FROM dead_letters WHERE id = ?');
+    return ids.flatMap((id) => get.all(id));
+  }
+
+  /**
+   * Puts dead letters back in the queue, at its end. With a plan, each object is mapped again
+   * from the stored Segment message (after a mapping fix); otherwise it is re-sent as stored
+   * (after a key or plan fix).
+   */
+  replay(ids: readonly number[] | 'all', plan?: MappingPlan): ReplayResult {
+    const insert = this.db.prepare(
+      'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at) SELECT message_id, user_key, endpoint, arr, options, ?, position, merge_key, ? FROM dead_letters WHERE id = ?',
+    );
+    const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
+    const payload = this.db.prepare<[string], { payload: string | null }>('SELECT payload FROM messages WHERE message_id = ?');
+    return this.db.transaction((): ReplayResult => {
+      const result: ReplayResult = { replayed: 0, skipped: [] };
+      for (const row of this.select(ids)) {
+        let object = row.object;
+        if (plan) {
+          const stored = payload.get(row.message_id)?.payload;
+          const remapped = stored ? remap(plan, JSON.parse(stored), row) : 'the original message is no longer stored';
+          if (typeof remapped === 'string') {
+            result.skipped.push({ id: row.id, reason: remapped });
+            continue;
+          }
+          object = JSON.stringify(remapped);
+        }
+        insert.run(object, this.now(), row.id);
+        remove.run(row.id);
+        result.replayed++;
+      }
+      return result;
+    })();
+  }
+
+  purge(ids: readonly number[] | 'all'): number {
+    if (ids === 'all') return this.db.prepare('DELETE FROM dead_letters').run().changes;
+    const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
+    return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+  }
+}
+
+/** The object the current mapping makes at the same place (endpoint, array, position). */
+function remap(plan: MappingPlan, message: unknown, row: Row): Record<string, unknown> | string {
+  const result = mapMessage(plan, message);
+  if (!result.ok) return `the mapping now fails: ${result.error.code} ${result.error.message}`;
+  const objects = result.requests.filter((r) => r.endpoint === row.endpoint).flatMap((r) => (Array.isArray(r.body[row.arr]) ? (r.body[row.arr] as Record<string, unknown>[]) : []));
+  return objects[row.position] ?? `the mapping no longer makes ${row.endpoint} ${row.arr}[${row.position}]`;
+}

@@ -1,0 +1,67 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mapMessage } from '../../src/engine';
+import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
+import { cli } from '../helpers/cli';
+import { defaultPlan, ROOT } from '../helpers/engine';
+
+const T = '2024-03-01T12:00:00.000Z';
+
+/** A store holding two dead letters, as the worker leaves them after Braze refused them. */
+function storeWithDeadLetters(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-dead-'));
+  const store = new SqliteQueue(dataDir, () => Date.parse(T));
+  const plan = defaultPlan();
+  const messages = [1, 2].map((n) => ({ type: 'track', userId: 'u', event: `Event ${n}`, timestamp: T, messageId: `m${n}` }));
+  store.enqueueSync(messages.map((m) => ({ messageId: m.messageId, userKey: 'u', receivedAt: T, requests: (mapMessage(plan, m) as { requests: never[] }).requests, warnings: [], message: m })));
+  const leased = store.lease(10);
+  store.deadLetter(leased.map((item) => ({ id: item.id, reason: 'HTTP 400: Max Input Length Exceeded', status: 400 })));
+  store.close();
+  return dataDir;
+}
+
+describe('segment-braze dead-letters', () => {
+  it('lists, shows with the original message, and purges', async () => {
+    const dataDir = storeWithDeadLetters();
+    const list = await cli(['dead-letters', 'list', '--data-dir', dataDir]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^1\t.*\/users\/track events\tmessage m1\tuser u\tHTTP 400: Max Input Length Exceeded$/m);
+    expect(list.stdout).toMatch(/^2 dead letter\(s\)$/m);
+    const json = JSON.parse((await cli(['dead-letters', 'list', '--json', '--data-dir', dataDir])).stdout);
+    expect(json.items[1]).toMatchObject({ id: 2, messageId: 'm2', status: 400, object: { name: 'Event 2' } });
+    const show = JSON.parse((await cli(['dead-letters', 'show', '1', '--data-dir', dataDir])).stdout);
+    expect(show).toMatchObject({ id: 1, object: { external_id: 'u', name: 'Event 1' }, message: { type: 'track', event: 'Event 1', messageId: 'm1' } });
+    expect((await cli(['dead-letters', 'show', '9', '--data-dir', dataDir])).code).toBe(1);
+    expect((await cli(['dead-letters', 'purge', '1', '--data-dir', dataDir])).stdout).toBe('purged 1 dead letter(s)\n');
+    expect((await cli(['dead-letters', 'purge', '--all', '--data-dir', dataDir])).stdout).toBe('purged 1 dead letter(s)\n');
+  });
+
+  it('replays as stored, back into the queue', async () => {
+    const dataDir = storeWithDeadLetters();
+    expect((await cli(['dead-letters', 'replay', '2', '--data-dir', dataDir])).stdout).toBe('replayed 1 dead letter(s)\n');
+    const store = new SqliteQueue(dataDir, () => Date.now());
+    expect(store.stats()).toMatchObject({ pending: 1, deadLetters: 1 });
+    expect(store.lease(10).map((i) => i.object)).toEqual([{ external_id: 'u', name: 'Event 2', time: T }]);
+    store.close();
+  });
+
+  it('replays re-mapped with a fixed mapping', async () => {
+    const dataDir = storeWithDeadLetters();
+    const mappings = mkdtempSync(join(tmpdir(), 'sb-fixed-'));
+    cpSync(join(ROOT, 'mappings'), mappings, { recursive: true });
+    const file = join(mappings, 'braze.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^examples:[\s\S]*$/m, '').replace('name: { path: event, transform: [string, nonempty], required: true }', 'name: { template: "App {{event}}", required: true }'));
+    const run = await cli(['dead-letters', 'replay', '--all', '--remap', '--mappings', mappings, '--data-dir', dataDir]);
+    expect(run.stdout).toContain(`replayed 2 dead letter(s) re-mapped with ${mappings}`);
+    const store = new SqliteQueue(dataDir, () => Date.now());
+    expect(store.lease(10).map((i) => i.object.name)).toEqual(['App Event 1', 'App Event 2']);
+    store.close();
+  });
+
+  it('says so when there is no store', async () => {
+    const run = await cli(['dead-letters', 'list', '--data-dir', join(tmpdir(), 'nothing-here-' + Date.now())]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no store in/);
+  });
+});

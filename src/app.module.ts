@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { HttpModule } from '@nestjs/axios';
+import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { CLOCK, Clock, systemClock } from './clock';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { AdminController } from './http/admin.controller';
+import { HealthController } from './http/health.controller';
+import { OperationsController } from './http/operations.controller';
+import { MappingWatcher } from './mapping/mapping-watcher';
+import { Metrics } from './observability/metrics';
 import { IngestController } from './http/ingest.controller';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { IngestService } from './ingest/ingest.service';
@@ -46,6 +51,7 @@ export class AppModule implements NestModule {
       global: true,
       imports: [
         HttpModule,
+        TerminusModule.forRoot({ logger: false }),
         LoggerModule.forRoot({
           pinoHttp: {
             level: deps.config.logLevel,
@@ -55,17 +61,31 @@ export class AppModule implements NestModule {
           },
         }),
       ],
-      controllers: [IngestController, AdminController],
+      controllers: [IngestController, AdminController, HealthController, OperationsController],
       providers: [
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: MappingRegistry, useValue: deps.mappings },
         { provide: CLOCK, useValue: clock },
         ...delivery,
         { provide: REJECTION_LOG, useValue: deps.rejections ?? new MemoryRejectionLog() },
+        {
+          provide: Metrics,
+          inject: [{ token: SqliteQueue, optional: true }, { token: DeliveryService, optional: true }],
+          useFactory: (store?: SqliteQueue, delivery?: DeliveryService) =>
+            new Metrics(
+              store && {
+                depth: () => store.stats().pending + store.stats().leased,
+                oldestAgeSeconds: () => store.stats().oldestPendingAgeMs / 1000,
+                deadLetters: () => store.stats().deadLetters,
+                paused: () => delivery?.worker.status === 'paused',
+              },
+            ),
+        },
+        MappingWatcher,
         IngestService,
         PreviewService,
       ],
-      exports: [APP_CONFIG, MappingRegistry, CLOCK, DELIVERY_QUEUE, REJECTION_LOG, ...(deps.queue ? [] : [SqliteQueue, DeliveryService])],
+      exports: [APP_CONFIG, MappingRegistry, CLOCK, DELIVERY_QUEUE, REJECTION_LOG, Metrics, MappingWatcher, ...(deps.queue ? [] : [SqliteQueue, DeliveryService])],
     };
   }
 

@@ -6,6 +6,8 @@ describe('configuration from the environment', () => {
       port: 3000,
       host: '127.0.0.1',
       mappingsDir: 'mappings',
+      mappingsWatch: true,
+      mappingsDebounceMs: 300,
       dataDir: './data',
       writeKeys: [],
       webhookSharedSecret: undefined,

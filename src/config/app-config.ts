@@ -6,6 +6,9 @@ export interface AppConfig {
   readonly port: number;
   readonly host: string;
   readonly mappingsDir: string;
+  /** Reload mappings when files in MAPPINGS_DIR change. */
+  readonly mappingsWatch: boolean;
+  readonly mappingsDebounceMs: number;
   readonly dataDir: string;
   /** Empty: every write key is accepted (and the boot log says so). */
   readonly writeKeys: readonly string[];
@@ -91,6 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   };
   const synchronous = (optional(env.SQLITE_SYNCHRONOUS) ?? 'NORMAL').toUpperCase();
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') problems.push(`SQLITE_SYNCHRONOUS must be NORMAL or FULL (got "${env.SQLITE_SYNCHRONOUS}")`);
+  const watchFlag = (optional(env.MAPPINGS_WATCH) ?? 'true').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(watchFlag)) problems.push(`MAPPINGS_WATCH must be true or false (got "${env.MAPPINGS_WATCH}")`);
+  const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
   const delivery: DeliveryConfig = {
     flushMs: int('DELIVERY_FLUSH_MS', 200, 1, 60_000),
     concurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
@@ -107,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     port,
     host,
     mappingsDir,
+    mappingsWatch: watchFlag === 'true' || watchFlag === '1',
+    mappingsDebounceMs,
     dataDir,
     writeKeys: Object.freeze(list(env.SEGMENT_WRITE_KEYS)),
     webhookSharedSecret: optional(env.WEBHOOK_SHARED_SECRET),

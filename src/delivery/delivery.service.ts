@@ -1,5 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
@@ -20,6 +21,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(CLOCK) clock: Clock,
     readonly store: SqliteQueue,
     http: HttpService,
+    metrics: Metrics,
   ) {
     const d = config.delivery;
     this.sender =
@@ -28,7 +30,20 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
         : new DryRunSender((request) => store.recordDryRun(request));
     const limits = { trackArray: d.trackBatchSize, trackCombined: d.trackCombinedLimit, other: 50 };
     const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000 };
-    this.worker = new DeliveryWorker(store, this.sender, () => clock.now().getTime(), options, this.logger);
+    this.worker = new DeliveryWorker(store, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
+      request: (endpoint, statusClass, seconds) => {
+        metrics.brazeRequests.inc({ endpoint, status_class: statusClass });
+        metrics.brazeLatency.observe({ endpoint }, seconds);
+      },
+      delivered: (n) => metrics.objectsDelivered.inc(n),
+      retried: (n) => metrics.retries.inc(n),
+      deadLettered: (n) => metrics.deadLettered.inc(n),
+      rateLimitWait: () => metrics.rateLimitWaits.inc(),
+    });
+  }
+
+  get dryRun(): boolean {
+    return this.sender.dryRun;
   }
 
   onApplicationBootstrap(): void {

@@ -31,6 +31,15 @@ export interface DeliveryCounters {
 
 type Status = 'running' | 'paused' | 'stopped';
 
+/** Where the worker reports what happens (metrics); all optional. */
+export interface DeliveryObserver {
+  request?(endpoint: string, statusClass: string, seconds: number): void;
+  delivered?(objects: number): void;
+  retried?(objects: number): void;
+  deadLettered?(objects: number): void;
+  rateLimitWait?(ms: number): void;
+}
+
 /**
  * Leases pending objects, packs them into Braze requests, sends them with bounded
  * concurrency, and settles every object: delivered, retried later, or dead-lettered with
@@ -52,6 +61,7 @@ export class DeliveryWorker {
     private readonly options: WorkerOptions,
     private readonly log: WorkerLog,
     private readonly random: () => number = Math.random,
+    private readonly observer: DeliveryObserver = {},
   ) {}
 
   start(): void {
@@ -135,13 +145,16 @@ export class DeliveryWorker {
     const wait = this.limiter.delay(this.now());
     if (wait > 0) {
       this.limiter.recordWait(wait);
+      this.observer.rateLimitWait?.(wait);
       await new Promise((r) => setTimeout(r, wait));
     }
+    const started = performance.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });
     this.limiter.observe(rateLimitOf(reply));
     const outcome = classify(reply, this.now());
     const statusClass = 'networkError' in reply ? 'network' : `${Math.floor(reply.status / 100)}xx`;
     this.counters.requests[statusClass] = (this.counters.requests[statusClass] ?? 0) + 1;
+    this.observer.request?.(request.endpoint, statusClass, (performance.now() - started) / 1000);
     this.settle(request, outcome, 'networkError' in reply ? null : reply.status);
   }
 
@@ -157,6 +170,8 @@ export class DeliveryWorker {
         this.store.markMerged(done.flatMap((p) => (p.item.mergeKey === null ? [] : [p.item.mergeKey])));
         this.counters.objectsDelivered += done.length;
         this.counters.objectsDeadLettered += dead.length;
+        this.observer.delivered?.(done.length);
+        if (dead.length > 0) this.observer.deadLettered?.(dead.length);
         if (this.status === 'paused') this.resume();
         return;
       }
@@ -167,11 +182,13 @@ export class DeliveryWorker {
         if (attempts >= this.options.maxAttempts) {
           this.store.deadLetter(ids.map((id) => ({ id, reason: `gave up after ${attempts} attempts: ${outcome.reason}`, status })));
           this.counters.objectsDeadLettered += ids.length;
+          this.observer.deadLettered?.(ids.length);
           return;
         }
         const delay = Math.max(backoffMs(attempts - 1, this.random(), this.options.retryBaseMs, this.options.retryCapMs), outcome.retryAfterMs ?? 0);
         this.store.retry(ids, now + delay);
         this.counters.objectsRetried += ids.length;
+        this.observer.retried?.(ids.length);
         this.log.warn(`Braze ${request.endpoint} will be retried in ${delay} ms (${ids.length} objects): ${outcome.reason}`);
         return;
       }
@@ -182,6 +199,7 @@ export class DeliveryWorker {
       case 'reject':
         this.store.deadLetter(ids.map((id) => ({ id, reason: outcome.reason, status })));
         this.counters.objectsDeadLettered += ids.length;
+        this.observer.deadLettered?.(ids.length);
         this.log.warn(`Braze refused ${request.endpoint} (${ids.length} objects dead-lettered): ${outcome.reason}`);
         return;
     }

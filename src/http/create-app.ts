@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppDependencies, AppModule } from '../app.module';
 import { HttpErrorFilter } from './http-error.filter';
@@ -17,6 +18,15 @@ export async function createApp(deps: AppDependencies): Promise<INestApplication
     maxAge: 86400,
   });
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
+  const openApi = new DocumentBuilder()
+    .setTitle('segment-braze')
+    .setDescription('Segment → Braze bridge: Segment HTTP tracking API, webhook destination, mapping preview and operations.')
+    .setVersion('1')
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'Segment write key as the user name, empty password' }, 'writeKey')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs-json' });
+  // Not SIGHUP: that one reloads the mappings.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }

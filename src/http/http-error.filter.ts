@@ -17,6 +17,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      const body = exception.getResponse();
+      // Terminus answers 503 with its own report of what is down: pass it through.
+      if (body !== null && typeof body === 'object' && 'status' in body && 'details' in body) {
+        response.status(status).json(body);
+        return;
+      }
       const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : `HTTP_${status}`;
       response.status(status).json({ success: false, error: { code, message: exception.message } });
       return;

@@ -11,6 +11,7 @@ import { IngestError, Rejection } from './ingest-error';
 import { MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES } from './limits';
 import { checkMessage, MessageType, SegmentMessage } from './message-check';
 import { REJECTION_LOG, RejectionLog } from './rejection-log';
+import { Metrics } from '../observability/metrics';
 
 export type IngestSource = MessageType | 'batch' | 'webhook';
 
@@ -46,6 +47,7 @@ export class IngestService {
     @Inject(DELIVERY_QUEUE) private readonly queue: DeliveryQueue,
     @Inject(REJECTION_LOG) private readonly rejections: RejectionLog,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {
     this.keys = new WriteKeyVerifier(config.writeKeys);
   }
@@ -88,6 +90,7 @@ export class IngestService {
   async ingest(request: IngestRequest): Promise<IngestResult> {
     this.authenticate(request);
     const { messages, envelope } = this.unpack(request);
+    this.metrics.received.inc({ endpoint: request.source }, messages.length);
     const plan = this.mappings.current.plan;
     const arrival = { receivedAt: this.clock.now(), newMessageId: () => `sb-${randomUUID()}` };
     const sized = request.rawBody.length <= MAX_MESSAGE_BYTES;
@@ -99,6 +102,7 @@ export class IngestService {
       const message = enrich(verdict.message, envelope, arrival);
       const result = mapMessage(plan, message);
       if (!result.ok) return void rejected.push({ index, code: result.error.code, message: result.error.message });
+      for (const r of result.requests) for (const [array, list] of Object.entries(r.body)) if (Array.isArray(list)) this.metrics.objectsMapped.inc({ kind: array }, list.length);
       queued.push({ messageId: message.messageId as string, userKey: userKeyOf(message), receivedAt: message.receivedAt as string, requests: result.requests, warnings: result.warnings, message });
     });
     this.record(request, messages, rejected, arrival.receivedAt);
@@ -114,11 +118,15 @@ export class IngestService {
     } catch (error) {
       throw new IngestError(503, 'QUEUE_UNAVAILABLE', 'the queue did not accept the messages; retry later');
     }
+    this.metrics.duplicates.inc(result.duplicates.length);
+    const duplicate = new Set(result.duplicates);
+    for (const q of queued) if (!duplicate.has(q.messageId)) this.metrics.accepted.inc({ type: (q.message as { type: string }).type });
     return { accepted: result.accepted, duplicates: result.duplicates.length, rejected };
   }
 
   private record(request: IngestRequest, messages: readonly unknown[], rejected: readonly Rejection[], at: Date): void {
     if (rejected.length === 0) return;
+    for (const r of rejected) this.metrics.rejected.inc({ reason: r.code });
     this.rejections.record(
       rejected.map((r) => {
         const payload = messages[r.index];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { compileMappingSet, FileSummary, hasErrors, MappingPlan } from '../engine';
+import { compileMappingSet, Diagnostic, FileSummary, hasErrors, MappingPlan } from '../engine';
 import { MappingLoadError } from './mapping-load.error';
 import { readMappingSources } from './mapping-files';
 
@@ -23,11 +23,36 @@ export async function loadMappings(directory: string, now: () => Date): Promise<
   return { plan: compiled.plan, directory, files: compiled.files, hash: hash.digest('hex'), loadedAt: now() };
 }
 
-/** Holds the active compiled mapping set; the request path reads `current` once per message. */
+export interface RefusedReload {
+  readonly at: Date;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Holds the active compiled mapping set. A request reads `current` once, so each message is
+ * mapped entirely by the old plan or entirely by the new one: a swap is one reference store.
+ */
 export class MappingRegistry {
+  private version = 1;
+  private refused: RefusedReload | null = null;
+
   constructor(private active: ActiveMappings) {}
 
   get current(): ActiveMappings {
     return this.active;
+  }
+
+  get status() {
+    return { version: this.version, active: this.active, lastRefused: this.refused };
+  }
+
+  swap(next: ActiveMappings): void {
+    this.active = next;
+    this.version++;
+    this.refused = null;
+  }
+
+  refuse(diagnostics: readonly Diagnostic[], at: Date): void {
+    this.refused = { at, diagnostics };
   }
 }

@@ -14,7 +14,7 @@ function storeWithDeadLetters(): string {
   const store = new SqliteQueue(dataDir, () => Date.parse(T));
   const plan = defaultPlan();
   const messages = [1, 2].map((n) => ({ type: 'track', userId: 'u', event: `Event ${n}`, timestamp: T, messageId: `m${n}` }));
-  store.enqueueSync(messages.map((m) => ({ messageId: m.messageId, userKey: 'u', receivedAt: T, requests: (mapMessage(plan, m) as { requests: never[] }).requests, warnings: [], message: m })));
+  store.enqueueSync(messages.map((m) => ({ messageId: m.messageId, userKey: 'u', receivedAt: T, requests: (mapMessage(plan, m) as unknown as { requests: never[] }).requests, warnings: [], message: m })));
   const leased = store.lease(10);
   store.deadLetter(leased.map((item) => ({ id: item.id, reason: 'HTTP 400: Max Input Length Exceeded', status: 400 })));
   store.close();

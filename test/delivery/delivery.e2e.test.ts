@@ -23,6 +23,7 @@ describe('delivery to the Braze sandbox', () => {
     expect(sandbox.requests.every((r) => r.status === 201 && r.objects <= 75)).toBe(true);
     // 300 events fit in 4 requests of 75; a few more are fine while batches fill.
     expect(sandbox.requests.length).toBeLessThanOrEqual(8);
+    await eventually(() => d.store.stats().leased === 0, 'the last responses to settle');
     expect(d.store.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
   });
 

@@ -21,6 +21,8 @@ async function boot(env: Record<string, string>): Promise<{ child: ChildProcess;
   return { child, url: `http://127.0.0.1:${port}`, output: () => output };
 }
 
+jest.setTimeout(30_000);
+
 describe('the service process', () => {
   it('refuses to start on invalid mappings, printing the diagnostics', async () => {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { ...process.env, MAPPINGS_DIR: join('test', 'fixtures', 'mappings', 'invalid', 'unknown-key.yaml') }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -40,17 +42,44 @@ describe('the service process', () => {
     expect(stderr).toMatch(/PORT must be an integer/);
   });
 
+  it('SIGHUP reloads the mappings', async () => {
+    const { cpSync, mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'sb-hup-'));
+    cpSync(join(ROOT, 'mappings'), dir, { recursive: true });
+    const { child, url, output } = await boot({ MAPPINGS_DIR: dir, MAPPINGS_WATCH: 'false', LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-hup-data-')) });
+    try {
+      const file = join(dir, 'braze.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/home_city/g, 'town'));
+      child.kill('SIGHUP');
+      const deadline = Date.now() + 10000;
+      while (!/mappings reloaded \(SIGHUP\)/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const res = await request(url).post('/v1/preview').send({ type: 'identify', userId: 'u', traits: { address: { city: 'Oslo' } } }).expect(200);
+      expect(res.body.requests[0].body.attributes[0]).toEqual({ external_id: 'u', town: 'Oslo' });
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
   it('serves on its defaults, warns about open write keys, and never logs secrets', async () => {
     const secret = 'webhook-secret-value-123';
-    const { child, url, output } = await boot({ LOG_LEVEL: 'info', WEBHOOK_SHARED_SECRET: secret, PORT: '0' });
+    const brazeKey = 'braze-api-key-789';
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    // Braze at a closed port: delivery fails and logs its errors, which must not carry the key.
+    const { child, url, output } = await boot({ LOG_LEVEL: 'info', WEBHOOK_SHARED_SECRET: secret, PORT: '0', BRAZE_REST_ENDPOINT: 'http://127.0.0.1:9', BRAZE_API_KEY: brazeKey, DELIVERY_FLUSH_MS: '20', DELIVERY_RETRY_BASE_MS: '20', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-secrets-')) });
     try {
       expect(output()).toMatch(/SEGMENT_WRITE_KEYS is not set/);
       await request(url).post('/v1/track').set('Authorization', basic('write-key-value-456')).send({ userId: 'u', event: 'E' }).expect(200);
       const body = JSON.stringify({ type: 'track', userId: 'u', event: 'E' });
       await request(url).post('/v1/webhook').set('Content-Type', 'application/json').set('X-Signature', createHmac('sha1', secret).update(body).digest('hex')).send(body).expect(200);
       await request(url).post('/v1/webhook').set('Content-Type', 'application/json').set('X-Signature', 'f'.repeat(40)).send(body).expect(401);
-      await new Promise((r) => setTimeout(r, 200));
+      const deadline = Date.now() + 5000;
+      while (!/will be retried/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const logs = output();
+      expect(logs).toMatch(/will be retried/);
+      expect(logs).not.toContain(brazeKey);
       expect(logs).toMatch(/"url":"\/v1\/track"/);
       expect(logs).not.toContain('write-key-value-456');
       expect(logs).not.toContain(Buffer.from('write-key-value-456:').toString('base64'));

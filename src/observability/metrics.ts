@@ -1,0 +1,47 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const METRICS_PREFIX = 'segment_braze_';
+
+export interface QueueGauges {
+  depth(): number;
+  oldestAgeSeconds(): number;
+  deadLetters(): number;
+  paused(): boolean;
+}
+
+/**
+ * Every metric the service exports, on one registry. Labels stay low-cardinality: endpoints,
+ * message types, closed sets of codes and status classes — never user ids or event names.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly p = METRICS_PREFIX;
+
+  readonly received = new Counter({ name: `${this.p}messages_received_total`, help: 'Segment messages received, by endpoint', labelNames: ['endpoint'] as const, registers: [this.registry] });
+  readonly accepted = new Counter({ name: `${this.p}messages_accepted_total`, help: 'Messages accepted into the queue, by type', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly rejected = new Counter({ name: `${this.p}messages_rejected_total`, help: 'Messages refused, by reason code', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly duplicates = new Counter({ name: `${this.p}messages_duplicate_total`, help: 'Messages not queued again because their messageId was seen in the last 24 hours', registers: [this.registry] });
+  readonly objectsMapped = new Counter({ name: `${this.p}braze_objects_mapped_total`, help: 'Braze objects produced by the mapping, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly brazeRequests = new Counter({ name: `${this.p}braze_requests_total`, help: 'Requests sent to Braze, by endpoint and status class', labelNames: ['endpoint', 'status_class'] as const, registers: [this.registry] });
+  readonly objectsDelivered = new Counter({ name: `${this.p}braze_objects_delivered_total`, help: 'Objects Braze accepted', registers: [this.registry] });
+  readonly retries = new Counter({ name: `${this.p}delivery_retries_total`, help: 'Objects scheduled for another attempt', registers: [this.registry] });
+  readonly deadLettered = new Counter({ name: `${this.p}dead_lettered_objects_total`, help: 'Objects moved to the dead-letter store', registers: [this.registry] });
+  readonly rateLimitWaits = new Counter({ name: `${this.p}rate_limit_waits_total`, help: 'Times a request waited for the Braze rate limit', registers: [this.registry] });
+  readonly brazeLatency = new Histogram({
+    name: `${this.p}braze_request_duration_seconds`,
+    help: 'Braze request latency',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly mappingReloads = new Counter({ name: `${this.p}mapping_reloads_total`, help: 'Mapping reloads, by result (applied or refused)', labelNames: ['result'] as const, registers: [this.registry] });
+
+  constructor(queue?: QueueGauges) {
+    collectDefaultMetrics({ register: this.registry, prefix: this.p });
+    if (!queue) return;
+    new Gauge({ name: `${this.p}queue_depth`, help: 'Braze objects waiting for delivery', registers: [this.registry], collect() { this.set(queue.depth()); } });
+    new Gauge({ name: `${this.p}queue_oldest_age_seconds`, help: 'Age of the oldest pending object', registers: [this.registry], collect() { this.set(queue.oldestAgeSeconds()); } });
+    new Gauge({ name: `${this.p}dead_letters`, help: 'Objects in the dead-letter store', registers: [this.registry], collect() { this.set(queue.deadLetters()); } });
+    new Gauge({ name: `${this.p}delivery_paused`, help: '1 while Braze rejects the API key', registers: [this.registry], collect() { this.set(queue.paused() ? 1 : 0); } });
+  }
+}

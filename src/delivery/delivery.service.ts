@@ -15,6 +15,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
   readonly worker: DeliveryWorker;
   private readonly sender: BrazeSender;
   private readonly logger = new Logger('Delivery');
+  private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -49,9 +50,13 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap(): void {
     if (this.sender.dryRun) this.logger.warn('DRY-RUN: BRAZE_REST_ENDPOINT/BRAZE_API_KEY are not set, so requests are built and kept for inspection, not sent.');
     this.worker.start();
+    // Deduplication entries older than 24 hours are forgotten, so the table stays bounded.
+    this.pruneTimer = setInterval(() => this.store.prune(), 10 * 60_000);
+    this.pruneTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.worker.stop();
     if (this.sender instanceof HttpBrazeSender) this.sender.close();
     this.store.close();

@@ -14,6 +14,7 @@ interface Row {
   reason: string;
   status: number | null;
   failed_at: number;
+  payload: string | null;
 }
 
 function toDeadLetter(r: Row): DeadLetter {
@@ -53,8 +54,7 @@ export class DeadLetters {
   show(id: number): (DeadLetter & { message: unknown }) | undefined {
     const row = this.db.prepare<[number], Row>('SELECT * FROM dead_letters WHERE id = ?').get(id);
     if (!row) return undefined;
-    const message = this.db.prepare<[string], { payload: string | null }>('SELECT payload FROM messages WHERE message_id = ?').get(row.message_id);
-    return { ...toDeadLetter(row), message: message?.payload ? JSON.parse(message.payload) : null };
+    return { ...toDeadLetter(row), message: row.payload ? JSON.parse(row.payload) : null };
   }
 
   private select(ids: readonly number[] | 'all'): Row[] {
@@ -70,16 +70,15 @@ export class DeadLetters {
    */
   replay(ids: readonly number[] | 'all', plan?: MappingPlan): ReplayResult {
     const insert = this.db.prepare(
-      'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at) SELECT message_id, user_key, endpoint, arr, options, ?, position, merge_key, ? FROM dead_letters WHERE id = ?',
+      'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) SELECT message_id, user_key, endpoint, arr, options, ?, position, merge_key, ?, payload FROM dead_letters WHERE id = ?',
     );
     const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
-    const payload = this.db.prepare<[string], { payload: string | null }>('SELECT payload FROM messages WHERE message_id = ?');
     return this.db.transaction((): ReplayResult => {
       const result: ReplayResult = { replayed: 0, skipped: [] };
       for (const row of this.select(ids)) {
         let object = row.object;
         if (plan) {
-          const stored = payload.get(row.message_id)?.payload;
+          const stored = row.payload;
           const remapped = stored ? remap(plan, JSON.parse(stored), row) : 'the original message is no longer stored';
           if (typeof remapped === 'string') {
             result.skipped.push({ id: row.id, reason: remapped });

@@ -5,14 +5,16 @@ import { BrazeRequest } from '../engine';
 import { DEDUP_WINDOW_MS, DeliveryQueue, EnqueueResult, QueuedMessage } from './delivery-queue.port';
 import { DeadLetter, mergeKeyOf, QueueStats, WorkItem } from './work-item';
 
+/**
+ * One row per Braze object in `work` (the unit that is leased, retried and dead-lettered).
+ * Each row carries the original Segment message, so a dead letter can be re-mapped after a
+ * mapping fix; most messages make one object, so this costs no second table on the ingest path.
+ */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS messages (
+CREATE TABLE IF NOT EXISTS dedup (
   message_id TEXT PRIMARY KEY,
-  user_key TEXT NOT NULL,
-  received_at INTEGER NOT NULL,
-  payload TEXT
-);
-CREATE INDEX IF NOT EXISTS messages_received ON messages(received_at);
+  received_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS work (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   message_id TEXT NOT NULL,
@@ -24,12 +26,12 @@ CREATE TABLE IF NOT EXISTS work (
   position INTEGER NOT NULL,
   merge_key TEXT,
   enqueued_at INTEGER NOT NULL,
+  payload TEXT,
   state INTEGER NOT NULL DEFAULT 0,
   attempts INTEGER NOT NULL DEFAULT 0,
   not_before INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS work_user ON work(user_key, id);
-CREATE INDEX IF NOT EXISTS work_ready ON work(state, id);
 CREATE TABLE IF NOT EXISTS dead_letters (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   message_id TEXT NOT NULL,
@@ -40,12 +42,13 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   object TEXT NOT NULL,
   position INTEGER NOT NULL,
   merge_key TEXT,
+  payload TEXT,
   attempts INTEGER NOT NULL,
   reason TEXT NOT NULL,
   status INTEGER,
   failed_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS merged_aliases (merge_key TEXT PRIMARY KEY, merged_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS merged_aliases (merge_key TEXT PRIMARY KEY, merged_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dry_run (id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL);
 `;
 
@@ -110,9 +113,9 @@ export class SqliteQueue implements DeliveryQueue {
     this.db.exec(SCHEMA);
     const db = this.db;
     this.statements = {
-      seen: db.prepare<[string], { received_at: number }>('SELECT received_at FROM messages WHERE message_id = ?'),
-      putMessage: db.prepare('INSERT OR REPLACE INTO messages (message_id, user_key, received_at, payload) VALUES (?, ?, ?, ?)'),
-      putWork: db.prepare('INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      // Inserts a new id, or refreshes one seen longer ago than the window; a duplicate changes nothing.
+      claim: db.prepare('INSERT INTO dedup (message_id, received_at) VALUES (?, ?) ON CONFLICT(message_id) DO UPDATE SET received_at = excluded.received_at WHERE received_at < ?'),
+      putWork: db.prepare('INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       ready: db.prepare<[number, number, number], WorkRow>(`
         SELECT w.id, w.message_id, w.user_key, w.endpoint, w.arr, w.options, w.object, w.position, w.attempts, w.merge_key
         FROM work w
@@ -124,15 +127,15 @@ export class SqliteQueue implements DeliveryQueue {
       retry: db.prepare(`UPDATE work SET state = ${PENDING}, attempts = attempts + 1, not_before = ? WHERE id = ?`),
       release: db.prepare(`UPDATE work SET state = ${PENDING} WHERE id = ?`),
       releaseAll: db.prepare(`UPDATE work SET state = ${PENDING} WHERE state = ${LEASED}`),
-      toDead: db.prepare(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, attempts, reason, status, failed_at)
-        SELECT message_id, user_key, endpoint, arr, options, object, position, merge_key, attempts + 1, ?, ?, ? FROM work WHERE id = ?`),
+      toDead: db.prepare(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts, reason, status, failed_at)
+        SELECT message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts + 1, ?, ?, ? FROM work WHERE id = ?`),
       merged: db.prepare<[string], { m: number }>('SELECT 1 AS m FROM merged_aliases WHERE merge_key = ?'),
       markMerged: db.prepare('INSERT OR IGNORE INTO merged_aliases (merge_key, merged_at) VALUES (?, ?)'),
       counts: db.prepare<[], { pending: number; leased: number; oldest: number | null }>(
         `SELECT SUM(state = ${PENDING}) AS pending, SUM(state = ${LEASED}) AS leased, MIN(enqueued_at) AS oldest FROM work`,
       ),
       deadCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
-      pruneMessages: db.prepare('DELETE FROM messages WHERE received_at < ? AND message_id NOT IN (SELECT message_id FROM work) AND message_id NOT IN (SELECT message_id FROM dead_letters)'),
+      pruneDedup: db.prepare('DELETE FROM dedup WHERE received_at < ?'),
       dryRun: db.prepare('INSERT INTO dry_run (endpoint, body, at) VALUES (?, ?, ?)'),
       pruneDryRun: db.prepare('DELETE FROM dry_run WHERE id <= (SELECT MAX(id) FROM dry_run) - ?'),
     };
@@ -151,18 +154,17 @@ export class SqliteQueue implements DeliveryQueue {
       const duplicates: string[] = [];
       let accepted = 0;
       for (const m of messages) {
-        const seen = this.statements.seen.get(m.messageId);
-        if (seen && now - seen.received_at < DEDUP_WINDOW_MS) {
+        if (this.statements.claim.run(m.messageId, now, now - DEDUP_WINDOW_MS).changes === 0) {
           duplicates.push(m.messageId);
           continue;
         }
-        this.statements.putMessage.run(m.messageId, m.userKey, now, m.message === undefined ? null : JSON.stringify(m.message));
+        const payload = m.message === undefined ? null : JSON.stringify(m.message);
         for (const request of m.requests) {
           const positions = new Map<string, number>();
           for (const { array, object, options } of objectsOf(request)) {
             const position = positions.get(array) ?? 0;
             positions.set(array, position + 1);
-            this.statements.putWork.run(m.messageId, m.userKey, request.endpoint, array, options, JSON.stringify(object), position, mergeKeyOf(request.endpoint, object), now);
+            this.statements.putWork.run(m.messageId, m.userKey, request.endpoint, array, options, JSON.stringify(object), position, mergeKeyOf(request.endpoint, object), now, payload);
           }
         }
         accepted++;
@@ -241,9 +243,9 @@ export class SqliteQueue implements DeliveryQueue {
       .map((r) => ({ endpoint: r.endpoint, body: JSON.parse(r.body), at: new Date(r.at).toISOString() }));
   }
 
-  /** Forgets deduplication entries past the window whose work is done. */
+  /** Forgets deduplication entries past the 24-hour window. */
   prune(): number {
-    return this.statements.pruneMessages.run(this.now() - DEDUP_WINDOW_MS).changes;
+    return this.statements.pruneDedup.run(this.now() - DEDUP_WINDOW_MS).changes;
   }
 
   stats(): QueueStats {

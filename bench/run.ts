@@ -1,0 +1,116 @@
+import { cpus } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { compileMappingSet, mapMessage } from '../src/engine';
+import { startBrazeSandbox } from '../src/sandbox/braze-sandbox';
+import { corpus } from './corpus';
+import { measureDelivery } from './delivery-load';
+import { mapHandwritten } from './handwritten';
+import { loadBatches } from './ingest-load';
+import { mapWithMappingKit } from './mapping-kit';
+import { rssMb, timePerItem, Timing } from './measure';
+import { ROOT, startProcess, startService } from './service';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const plan = compileMappingSet([{ file: 'braze.yaml', text: readFileSync(join(ROOT, 'mappings', 'braze.yaml'), 'utf8') }]).plan!;
+type Json = Record<string, unknown>;
+
+function checkFloor(messages: Json[]): void {
+  for (const m of messages) {
+    if (JSON.stringify(mapMessage(plan, m)) !== JSON.stringify(mapHandwritten(m))) throw new Error(`the hand-written floor differs on ${JSON.stringify(m)}`);
+  }
+}
+
+function engine(label: string, messages: Json[]) {
+  checkFloor(messages);
+  const lines = messages.map((m) => JSON.stringify(m));
+  const compiled = timePerItem(messages, (m) => mapMessage(plan, m));
+  const floor = timePerItem(messages, mapHandwritten);
+  const kit = timePerItem(messages.slice(0, QUICK ? 5000 : 20000), mapWithMappingKit, 5, 1);
+  const compiledJson = timePerItem(lines, (l) => JSON.stringify(mapMessage(plan, JSON.parse(l))));
+  const floorJson = timePerItem(lines, (l) => JSON.stringify(mapHandwritten(JSON.parse(l))));
+  return { label, messages: messages.length, compiled, floor, mappingKit: kit, compiledJson, floorJson };
+}
+
+async function ingestion(seconds: number) {
+  const sandbox = await startBrazeSandbox({ apiKey: 'other' }); // Braze refuses the key: delivery pauses, ingestion alone is measured
+  const service = await startService({ BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'bench' });
+  await loadBatches(service.url, 2, 10); // warm-up
+  const withQueue = await loadBatches(service.url, seconds, 10);
+  await service.stop();
+  const bare = await startProcess(join(ROOT, 'dist-bench', 'bench', 'bare-server.js'), {}, '/');
+  await loadBatches(bare.url, 2, 10);
+  const ceiling = await loadBatches(bare.url, seconds, 10);
+  await bare.stop();
+  await sandbox.close();
+  return { withQueue, ceiling, ratio: Number((withQueue.messagesPerSecond / ceiling.messagesPerSecond).toFixed(2)) };
+}
+
+async function memory(total: number) {
+  const sandbox = await startBrazeSandbox({ apiKey: 'other' });
+  const service = await startService({ BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'bench' });
+  const pid = service.child.pid!;
+  const bodies = Array.from({ length: 20 }, (_, b) => JSON.stringify({ batch: [...corpus(100, { seed: 900 + b, varied: true })].map(({ messageId: _id, ...m }) => m) }));
+  let next = 0;
+  const samples: { accepted: number; rssMb: number }[] = [{ accepted: 0, rssMb: rssMb(pid) }];
+  const step = total / 4;
+  for (let done = 0; done < total; done += step) {
+    const result = await autocannon({
+      url: `${service.url}/v1/batch`,
+      method: 'POST',
+      connections: 10,
+      amount: step / 100,
+      headers: { 'content-type': 'application/json' },
+      requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
+    });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`memory run: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    await new Promise((r) => setTimeout(r, 1000));
+    samples.push({ accepted: done + step, rssMb: rssMb(pid) });
+  }
+  const health = await (await fetch(`${service.url}/health/ready`)).json().catch(() => null);
+  await service.stop();
+  await sandbox.close();
+  const values = samples.slice(1).map((s) => s.rssMb);
+  return { samples, growthMb: Math.max(...values) - Math.min(...values), fromStartMb: samples[samples.length - 1].rssMb - samples[0].rssMb, queued: (health as { details?: { queue?: { pending?: number } } })?.details?.queue?.pending };
+}
+
+const ns = (t: Timing) => `${t.medianNs} ns (${t.minNs}–${t.maxNs})`;
+const rate = (t: Timing) => `${(t.perSecond / 1000).toFixed(0)}k/s`;
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const regular = [...corpus(QUICK ? 20000 : 100000, { seed: 42, varied: false })].map((m) => JSON.parse(JSON.stringify(m)) as Json);
+  const varied = [...corpus(QUICK ? 20000 : 100000, { seed: 43, varied: true })].map((m) => JSON.parse(JSON.stringify(m)) as Json);
+  const engines = [engine('realistic corpus', regular), engine('varied shapes', varied)];
+  const http = await ingestion(QUICK ? 5 : 15);
+  const delivery = await measureDelivery(QUICK ? 20000 : 100000);
+  const mem = await memory(QUICK ? 100000 : 1000000);
+
+  const lines: string[] = [];
+  const row = (...cells: (string | number)[]) => lines.push(`| ${cells.join(' | ')} |`);
+  lines.push(`segment-braze benchmark — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, Node ${process.version}${QUICK ? ' (quick)' : ''}`, '');
+  row('section', 'measure', 'segment-braze', 'reference', 'ratio', 'target');
+  row('---', '---', '---', '---', '---', '---');
+  for (const e of engines) {
+    row(`1. engine, ${e.label}`, 'map only, median ns/msg (min–max)', ns(e.compiled), `hand-written ${ns(e.floor)}`, (e.floor.medianNs / e.compiled.medianNs).toFixed(2) + '× floor speed', '≥ 0.80×');
+    row('', '', rate(e.compiled), `mapping-kit ${ns(e.mappingKit)}`, (e.mappingKit.medianNs / e.compiled.medianNs).toFixed(1) + '× mapping-kit speed', '≥ 10×');
+    row(`2. engine + JSON, ${e.label}`, 'parse + map + stringify', ns(e.compiledJson), `hand-written ${ns(e.floorJson)}`, (e.floorJson.medianNs / e.compiledJson.medianNs).toFixed(2) + '×', '');
+  }
+  row('3. ingestion /v1/batch (100 msgs)', 'messages/s, p50/p99', `${http.withQueue.messagesPerSecond.toFixed(0)} msg/s, ${http.withQueue.requestsPerSecond.toFixed(0)} req/s, ${http.withQueue.p50ms}/${http.withQueue.p99ms} ms`, `bare node:http ${http.ceiling.messagesPerSecond.toFixed(0)} msg/s, ${http.ceiling.p50ms}/${http.ceiling.p99ms} ms`, `${http.ratio}× ceiling`, '≥ 0.60×');
+  row('4. delivery to the sandbox', 'objects/s; requests per 1,000 msgs', `${delivery.objectsPerSecond} obj/s; ${delivery.brazeRequestsPer1000Messages} req/1k`, `fewest possible ${delivery.fewestPossibleRequests} req`, `${(delivery.packingEfficiency * 100).toFixed(1)}% packed`, '≥ 90%');
+  row(`5. memory, ${mem.samples[mem.samples.length - 1].accepted} msgs queued, Braze down`, 'RSS by messages accepted', mem.samples.map((s) => `${s.accepted / 1000}k: ${s.rssMb} MB`).join(', '), `${mem.queued ?? '?'} objects pending on disk`, `${mem.growthMb} MB spread after the first step`, '≤ 100 MB');
+  const table = lines.join('\n');
+  console.log('\n' + table + '\n');
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify({ startedAt: started.toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, quick: QUICK, engines, http, delivery, memory: mem, table }, null, 2);
+  writeFileSync(join(dir, `${started.toISOString().replace(/[:.]/g, '-')}.json`), json);
+  writeFileSync(join(dir, 'latest.json'), json);
+  console.log(`written to bench/results/latest.json`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

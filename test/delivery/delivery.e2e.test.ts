@@ -17,7 +17,10 @@ describe('delivery to the Braze sandbox', () => {
     sandbox = await startBrazeSandbox();
     d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300' });
     const users = Array.from({ length: 10 }, (_, i) => `user-${i}`);
-    for (let s = 0; s < 30; s++) await send(users.map((u) => event(u, s)));
+    for (let chunk = 0; chunk < 3; chunk++) {
+      const steps = Array.from({ length: 10 }, (_, i) => chunk * 10 + i);
+      await send(steps.flatMap((s) => users.map((u) => event(u, s))));
+    }
     await eventually(() => sandbox.received.length === 300, '300 events');
     for (const u of users) expect(seqs(sandbox, u)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(sandbox.requests.every((r) => r.status === 201 && r.objects <= 75)).toBe(true);

@@ -144,33 +144,53 @@ export class SqliteQueue implements DeliveryQueue {
     if (!options.keepLeases) this.statements.releaseAll.run();
   }
 
-  async enqueue(messages: readonly QueuedMessage[]): Promise<EnqueueResult> {
-    return this.enqueueSync(messages);
+  private waiting: { messages: readonly QueuedMessage[]; resolve: (r: EnqueueResult) => void; reject: (e: unknown) => void }[] = [];
+
+  /**
+   * Group commit: requests that arrive in the same turn of the event loop share one
+   * transaction. Each caller still resolves only after that transaction has committed.
+   */
+  enqueue(messages: readonly QueuedMessage[]): Promise<EnqueueResult> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.push({ messages, resolve, reject }) === 1) setImmediate(() => this.commitWaiting());
+    });
   }
 
-  enqueueSync = (messages: readonly QueuedMessage[]): EnqueueResult =>
-    this.db.transaction((): EnqueueResult => {
-      const now = this.now();
-      const duplicates: string[] = [];
-      let accepted = 0;
-      for (const m of messages) {
-        if (this.statements.claim.run(m.messageId, now, now - DEDUP_WINDOW_MS).changes === 0) {
-          duplicates.push(m.messageId);
-          continue;
-        }
-        const payload = m.message === undefined ? null : JSON.stringify(m.message);
-        for (const request of m.requests) {
-          const positions = new Map<string, number>();
-          for (const { array, object, options } of objectsOf(request)) {
-            const position = positions.get(array) ?? 0;
-            positions.set(array, position + 1);
-            this.statements.putWork.run(m.messageId, m.userKey, request.endpoint, array, options, JSON.stringify(object), position, mergeKeyOf(request.endpoint, object), now, payload);
-          }
-        }
-        accepted++;
+  private commitWaiting(): void {
+    const group = this.waiting;
+    this.waiting = [];
+    try {
+      const results = this.db.transaction(() => group.map((g) => this.insert(g.messages)))();
+      group.forEach((g, i) => g.resolve(results[i]));
+    } catch (error) {
+      group.forEach((g) => g.reject(error));
+    }
+  }
+
+  enqueueSync = (messages: readonly QueuedMessage[]): EnqueueResult => this.db.transaction(() => this.insert(messages))();
+
+  private insert(messages: readonly QueuedMessage[]): EnqueueResult {
+    const now = this.now();
+    const duplicates: string[] = [];
+    let accepted = 0;
+    for (const m of messages) {
+      if (this.statements.claim.run(m.messageId, now, now - DEDUP_WINDOW_MS).changes === 0) {
+        duplicates.push(m.messageId);
+        continue;
       }
-      return { accepted, duplicates };
-    })();
+      const payload = m.message === undefined ? null : JSON.stringify(m.message);
+      for (const request of m.requests) {
+        const positions = new Map<string, number>();
+        for (const { array, object, options } of objectsOf(request)) {
+          const position = positions.get(array) ?? 0;
+          positions.set(array, position + 1);
+          this.statements.putWork.run(m.messageId, m.userKey, request.endpoint, array, options, JSON.stringify(object), position, mergeKeyOf(request.endpoint, object), now, payload);
+        }
+      }
+      accepted++;
+    }
+    return { accepted, duplicates };
+  }
 
   /**
    * Leases up to `limit` objects in queue order, keeping each user's order: an object is

@@ -9,6 +9,8 @@ export interface BatchEnvelope {
 
 export interface Arrival {
   readonly receivedAt: Date;
+  /** receivedAt as ISO-8601, formatted once per request. */
+  readonly receivedAtIso: string;
   readonly newMessageId: () => string;
 }
 
@@ -28,7 +30,7 @@ export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival
   if (envelope.integrations) out.integrations = { ...envelope.integrations, ...(message.integrations as Record<string, unknown> | undefined) };
   if (out.messageId === undefined) out.messageId = arrival.newMessageId();
   const received = arrival.receivedAt.getTime();
-  out.receivedAt = toIsoString(received);
+  out.receivedAt = arrival.receivedAtIso;
   const original = message.originalTimestamp ?? message.timestamp;
   const sentAt = message.sentAt ?? envelope.sentAt;
   const originalMs = millis(original);

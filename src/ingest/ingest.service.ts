@@ -92,19 +92,23 @@ export class IngestService {
     const { messages, envelope } = this.unpack(request);
     this.metrics.received.inc({ endpoint: request.source }, messages.length);
     const plan = this.mappings.current.plan;
-    const arrival = { receivedAt: this.clock.now(), newMessageId: () => `sb-${randomUUID()}` };
+    const receivedAt = this.clock.now();
+    const arrival = { receivedAt, receivedAtIso: receivedAt.toISOString(), newMessageId: () => `sb-${randomUUID()}` };
     const sized = request.rawBody.length <= MAX_MESSAGE_BYTES;
     const queued: QueuedMessage[] = [];
     const rejected: Rejection[] = [];
+    // Counted per request, not per message: a labelled metric update costs a hash lookup.
+    const mapped = new Map<string, number>();
     messages.forEach((raw, index) => {
       const verdict = checkMessage(raw, sized);
       if (!verdict.ok) return void rejected.push({ index, code: verdict.code, message: verdict.message });
       const message = enrich(verdict.message, envelope, arrival);
       const result = mapMessage(plan, message);
       if (!result.ok) return void rejected.push({ index, code: result.error.code, message: result.error.message });
-      for (const r of result.requests) for (const [array, list] of Object.entries(r.body)) if (Array.isArray(list)) this.metrics.objectsMapped.inc({ kind: array }, list.length);
+      for (const r of result.requests) for (const [array, list] of Object.entries(r.body)) if (Array.isArray(list)) mapped.set(array, (mapped.get(array) ?? 0) + list.length);
       queued.push({ messageId: message.messageId as string, userKey: userKeyOf(message), receivedAt: message.receivedAt as string, requests: result.requests, warnings: result.warnings, message });
     });
+    for (const [kind, n] of mapped) this.metrics.objectsMapped.inc({ kind }, n);
     this.record(request, messages, rejected, arrival.receivedAt);
     if (queued.length === 0) {
       // One message sent on its own answers with that message's reason; batches say so by index.
@@ -120,7 +124,13 @@ export class IngestService {
     }
     this.metrics.duplicates.inc(result.duplicates.length);
     const duplicate = new Set(result.duplicates);
-    for (const q of queued) if (!duplicate.has(q.messageId)) this.metrics.accepted.inc({ type: (q.message as { type: string }).type });
+    const byType = new Map<string, number>();
+    for (const q of queued) {
+      if (duplicate.has(q.messageId)) continue;
+      const type = (q.message as { type: string }).type;
+      byType.set(type, (byType.get(type) ?? 0) + 1);
+    }
+    for (const [type, n] of byType) this.metrics.accepted.inc({ type }, n);
     return { accepted: result.accepted, duplicates: result.duplicates.length, rejected };
   }
 

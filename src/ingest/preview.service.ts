@@ -29,7 +29,8 @@ export class PreviewService {
     this.ingest.authenticate({ ...full, source: 'batch' });
     const { messages, envelope } = this.ingest.unpack(full);
     const plan = this.mappings.current.plan;
-    const arrival = { receivedAt: this.clock.now(), newMessageId: () => 'preview' };
+    const receivedAt = this.clock.now();
+    const arrival = { receivedAt, receivedAtIso: receivedAt.toISOString(), newMessageId: () => 'preview' };
     const sized = request.rawBody.length <= MAX_MESSAGE_BYTES;
     const results = messages.map((raw, index) => {
       const verdict = checkMessage(raw, sized);

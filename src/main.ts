@@ -4,11 +4,13 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './http/create-app';
 import { MappingLoadError } from './mapping/mapping-load.error';
 import { loadMappings, MappingRegistry } from './mapping/mapping.registry';
+import { SqliteQueue, StoreLockedError } from './queue/sqlite-queue.adapter';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
   const mappings = new MappingRegistry(await loadMappings(config.mappingsDir, () => new Date()));
-  const app = await createApp({ config, mappings });
+  const store = new SqliteQueue(config.dataDir, () => Date.now(), { synchronous: config.delivery.sqliteSynchronous });
+  const app = await createApp({ config, mappings, store });
   const logger = new Logger('Boot');
   const { files, directory, hash } = mappings.current;
   logger.log(`mappings: ${files.reduce((n, f) => n + f.rules, 0)} rule(s) from ${files.length} file(s) in ${directory} (sha256 ${hash.slice(0, 12)})`);
@@ -23,7 +25,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   // Configuration and mapping problems are the user's to fix: print them plainly, no stack.
-  const plain = error instanceof ConfigError || error instanceof MappingLoadError;
+  const plain = error instanceof ConfigError || error instanceof MappingLoadError || error instanceof StoreLockedError;
   process.stderr.write(`segment-braze: ${plain ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

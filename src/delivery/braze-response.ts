@@ -38,6 +38,14 @@ function numberHeader(headers: Readonly<Record<string, string>>, name: string): 
  * only means "wait" when the limit was actually hit.
  */
 export function retryAfterMs(headers: Readonly<Record<string, string>>, now: number, rateLimited = true): number | null {
+  const delay = uncappedRetryAfterMs(headers, now, rateLimited);
+  return delay === null ? null : Math.min(delay, MAX_RETRY_AFTER_MS);
+}
+
+/** A server asking for more than this is not taken at its word (the wait would block shutdown). */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+function uncappedRetryAfterMs(headers: Readonly<Record<string, string>>, now: number, rateLimited: boolean): number | null {
   const retryAfter = header(headers, 'retry-after');
   if (retryAfter !== undefined) {
     const seconds = Number(retryAfter);

@@ -53,6 +53,9 @@ export class DeliveryWorker {
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   private stopping = false;
+  private signalStop: () => void = () => undefined;
+  /** Resolves when stop() is called, to cut rate-limit waits short. */
+  private stopped: Promise<void> = new Promise((resolve) => (this.signalStop = resolve));
 
   constructor(
     private readonly store: SqliteQueue,
@@ -66,6 +69,7 @@ export class DeliveryWorker {
 
   start(): void {
     this.stopping = false;
+    this.stopped = new Promise((resolve) => (this.signalStop = resolve));
     this.status = 'running';
     this.loopDone = this.loop();
   }
@@ -73,6 +77,7 @@ export class DeliveryWorker {
   /** Stops leasing, lets in-flight requests finish and settle, then returns. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.signalStop();
     this.wake?.();
     await this.loopDone;
     this.status = 'stopped';
@@ -107,7 +112,7 @@ export class DeliveryWorker {
           if (probe.length > 0) await this.deliver(probe);
           continue;
         }
-        const items = this.store.lease(this.roundSize);
+        const items = this.store.lease(this.roundSize, perUserCap(this.options.limits));
         if (items.length > 0) await this.deliver(items);
         if (items.length < this.roundSize && !this.stopping) await this.sleep(this.options.flushMs);
       } catch (error) {
@@ -136,7 +141,20 @@ export class DeliveryWorker {
     const requests = pack(send, this.options.limits);
     let next = 0;
     const lanes = Array.from({ length: Math.min(this.options.concurrency, requests.length) }, async () => {
-      while (next < requests.length) await this.sendOne(requests[next++]);
+      while (next < requests.length) {
+        const request = requests[next++];
+        try {
+          await this.sendOne(request);
+        } catch (error) {
+          // Never leave objects leased: a leased object blocks every later object of its user.
+          this.log.error(`settling a ${request.endpoint} request failed, its objects go back to the queue: ${error instanceof Error ? error.message : String(error)}`);
+          try {
+            this.store.release(request.placed.map((p) => p.item.id));
+          } catch {
+            // The store itself is failing; the leases are released on the next start.
+          }
+        }
+      }
     });
     await Promise.all(lanes);
   }
@@ -146,7 +164,11 @@ export class DeliveryWorker {
     if (wait > 0) {
       this.limiter.recordWait(wait);
       this.observer.rateLimitWait?.(wait);
-      await new Promise((r) => setTimeout(r, wait));
+      await Promise.race([new Promise((r) => setTimeout(r, wait).unref()), this.stopped]);
+      if (this.stopping) {
+        this.store.release(request.placed.map((p) => p.item.id));
+        return;
+      }
     }
     const started = performance.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });
@@ -178,18 +200,21 @@ export class DeliveryWorker {
       case 'retry': {
         const now = this.now();
         if (status === 429 && outcome.retryAfterMs !== null) this.limiter.block(now + outcome.retryAfterMs);
-        const attempts = Math.max(...request.placed.map((p) => p.item.attempts)) + 1;
-        if (attempts >= this.options.maxAttempts) {
-          this.store.deadLetter(ids.map((id) => ({ id, reason: `gave up after ${attempts} attempts: ${outcome.reason}`, status })));
-          this.counters.objectsDeadLettered += ids.length;
-          this.observer.deadLettered?.(ids.length);
-          return;
+        // Decided per object: a fresh object packed beside an old one keeps its own count.
+        const spent = request.placed.filter((p) => p.item.attempts + 1 >= this.options.maxAttempts).map((p) => p.item);
+        if (spent.length > 0) {
+          this.store.deadLetter(spent.map((item) => ({ id: item.id, reason: `gave up after ${item.attempts + 1} attempts: ${outcome.reason}`, status })));
+          this.counters.objectsDeadLettered += spent.length;
+          this.observer.deadLettered?.(spent.length);
         }
+        const again = request.placed.filter((p) => p.item.attempts + 1 < this.options.maxAttempts).map((p) => p.item);
+        if (again.length === 0) return;
+        const attempts = Math.max(...again.map((item) => item.attempts)) + 1;
         const delay = Math.max(backoffMs(attempts - 1, this.random(), this.options.retryBaseMs, this.options.retryCapMs), outcome.retryAfterMs ?? 0);
-        this.store.retry(ids, now + delay);
-        this.counters.objectsRetried += ids.length;
-        this.observer.retried?.(ids.length);
-        this.log.warn(`Braze ${request.endpoint} will be retried in ${delay} ms (${ids.length} objects): ${outcome.reason}`);
+        this.store.retry(again.map((item) => item.id), now + delay);
+        this.counters.objectsRetried += again.length;
+        this.observer.retried?.(again.length);
+        this.log.warn(`Braze ${request.endpoint} will be retried in ${delay} ms (${again.length} objects): ${outcome.reason}`);
         return;
       }
       case 'pause':

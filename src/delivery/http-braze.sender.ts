@@ -44,7 +44,7 @@ export class HttpBrazeSender implements BrazeSender {
     } catch (error) {
       // Axios errors carry the request config, and so the key: keep only the code and message.
       const e = error as AxiosError;
-      return { networkError: `${e.code ?? 'ERROR'}: ${e.message}`.replace(this.options.apiKey, '[redacted]') };
+      return { networkError: `${e.code ?? 'ERROR'}: ${e.message}`.replaceAll(this.options.apiKey, '[redacted]') };
     }
   }
 

@@ -50,7 +50,11 @@ function sameHex(expectedHex: string, given: string): boolean {
  */
 export function verifySignature(secret: string, rawBody: Buffer, header: string | undefined, firstMessage?: unknown): boolean {
   if (header === undefined || !/^[0-9a-fA-F]{40}$/.test(header.trim())) return false;
-  const whole = sameHex(createHmac('sha1', secret).update(rawBody).digest('hex'), header);
-  const first = firstMessage !== undefined && sameHex(createHmac('sha1', secret).update(JSON.stringify(firstMessage)).digest('hex'), header);
-  return whole || first;
+  if (sameHex(createHmac('sha1', secret).update(rawBody).digest('hex'), header)) return true;
+  if (firstMessage === undefined) return false;
+  try {
+    return sameHex(createHmac('sha1', secret).update(JSON.stringify(firstMessage)).digest('hex'), header);
+  } catch {
+    return false; // a first "message" too deep to serialise was never signed
+  }
 }

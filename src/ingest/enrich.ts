@@ -21,16 +21,19 @@ function millis(value: unknown): number | undefined {
 
 /**
  * What Segment adds on arrival: batch-level context and integrations merged under each
- * message's own, a messageId when there is none, receivedAt, and a timestamp corrected for
- * the sender's clock skew: timestamp = receivedAt − (sentAt − originalTimestamp).
+ * message's own, a messageId when there is none, receivedAt (kept when the message already
+ * has one), and a timestamp corrected for the sender's clock skew:
+ * timestamp = receivedAt − (sentAt − originalTimestamp).
  */
 export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival: Arrival): SegmentMessage {
   const out: SegmentMessage = { ...message };
   if (envelope.context) out.context = { ...envelope.context, ...(message.context as Record<string, unknown> | undefined) };
   if (envelope.integrations) out.integrations = { ...envelope.integrations, ...(message.integrations as Record<string, unknown> | undefined) };
   if (out.messageId === undefined) out.messageId = arrival.newMessageId();
-  const received = arrival.receivedAt.getTime();
-  out.receivedAt = arrival.receivedAtIso;
+  // A message relayed by Segment (the webhook) already says when Segment received it.
+  const relayed = millis(message.receivedAt);
+  const received = relayed ?? arrival.receivedAt.getTime();
+  out.receivedAt = relayed !== undefined ? toIsoString(relayed) : arrival.receivedAtIso;
   const original = message.originalTimestamp ?? message.timestamp;
   const sentAt = message.sentAt ?? envelope.sentAt;
   const originalMs = millis(original);

@@ -9,7 +9,7 @@ import { verifySignature, WriteKeyVerifier, writeKeyFrom } from './auth';
 import { BatchEnvelope, enrich } from './enrich';
 import { IngestError, Rejection } from './ingest-error';
 import { MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES } from './limits';
-import { checkMessage, MessageType, SegmentMessage } from './message-check';
+import { checkMessage, checkStructure, MessageType, SegmentMessage } from './message-check';
 import { REJECTION_LOG, RejectionLog } from './rejection-log';
 import { Metrics } from '../observability/metrics';
 
@@ -69,7 +69,10 @@ export class IngestService {
   unpack(request: IngestRequest): Unpacked {
     const { source, body } = request;
     if (source === 'webhook') {
-      if (Array.isArray(body)) return { messages: body, envelope: {} };
+      if (Array.isArray(body)) {
+        if (body.length > MAX_BATCH_MESSAGES) throw new IngestError(400, 'BATCH_TOO_LARGE', `a batch holds at most ${MAX_BATCH_MESSAGES} messages (got ${body.length})`);
+        return { messages: body, envelope: {} };
+      }
       if (isObject(body)) return { messages: [body], envelope: {} };
       throw new IngestError(400, 'INVALID_BODY', 'the webhook body is one message (an object) or an array of messages');
     }
@@ -77,7 +80,11 @@ export class IngestService {
       if (!isObject(body) || !Array.isArray(body.batch)) throw new IngestError(400, 'INVALID_BODY', 'a batch body is {"batch": [messages]}');
       if (body.batch.length > MAX_BATCH_MESSAGES) throw new IngestError(400, 'BATCH_TOO_LARGE', `a batch holds at most ${MAX_BATCH_MESSAGES} messages (got ${body.batch.length})`);
       for (const key of ['context', 'integrations'] as const) {
-        if (body[key] !== undefined && !isObject(body[key])) throw new IngestError(400, 'INVALID_BODY', `the batch's ${key} must be an object`);
+        if (body[key] === undefined) continue;
+        if (!isObject(body[key])) throw new IngestError(400, 'INVALID_BODY', `the batch's ${key} must be an object`);
+        // Merged into every message, so held to the same rules as a message.
+        const problem = checkStructure(body[key] as object);
+        if (problem && !problem.ok) throw new IngestError(400, problem.code as never, `the batch's ${key}: ${problem.message}`);
       }
       if (body.sentAt !== undefined && typeof body.sentAt !== 'string') throw new IngestError(400, 'INVALID_BODY', "the batch's sentAt must be an ISO-8601 string");
       return { messages: body.batch, envelope: { context: body.context as never, integrations: body.integrations as never, sentAt: body.sentAt as string | undefined } };
@@ -139,12 +146,25 @@ export class IngestService {
     for (const r of rejected) this.metrics.rejected.inc({ reason: r.code });
     this.rejections.record(
       rejected.map((r) => {
-        const payload = messages[r.index];
-        const keep = r.code !== 'MESSAGE_TOO_LARGE' && r.code !== 'TOO_DEEP' && r.code !== 'FORBIDDEN_KEY';
-        return { ...r, at: at.toISOString(), source: request.source, ...(keep ? { payload } : {}) };
+        return { ...r, at: at.toISOString(), source: request.source, payload: inspectable(messages[r.index]) };
       }),
     );
   }
+}
+
+const KEPT_PAYLOAD_CHARS = 4096;
+
+/** What is kept of a refused message for inspection: bounded, and never a hostile structure. */
+function inspectable(payload: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(payload);
+  } catch {
+    return '[not serialisable: nested too deep]';
+  }
+  if (text === undefined) return null;
+  if (text.length > KEPT_PAYLOAD_CHARS || checkStructure([payload]) !== null) return `${text.slice(0, KEPT_PAYLOAD_CHARS)}… (${text.length} characters)`;
+  return payload;
 }
 
 /** Per-user ordering key: the userId when there is one, else the anonymousId. */

@@ -12,7 +12,7 @@ export type MessageVerdict = { ok: true; message: SegmentMessage } | { ok: false
 const refuse = (code: IngestErrorCode, message: string): MessageVerdict => ({ ok: false, code, message });
 
 /** Depth and `__proto__` in one iterative walk, so hostile nesting cannot overflow the stack. */
-function checkStructure(root: object): MessageVerdict | null {
+export function checkStructure(root: object): MessageVerdict | null {
   const stack: [unknown, number][] = [[root, 1]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
@@ -46,7 +46,7 @@ function checkMembers(m: Record<string, unknown>): MessageVerdict | null {
   if (m.messageId !== undefined && (typeof m.messageId !== 'string' || m.messageId === '' || m.messageId.length > MAX_MESSAGE_ID_LENGTH)) {
     return refuse('WRONG_TYPE', `messageId must be a non-empty string of at most ${MAX_MESSAGE_ID_LENGTH} characters`);
   }
-  for (const key of ['timestamp', 'originalTimestamp', 'sentAt'] as const) {
+  for (const key of ['timestamp', 'originalTimestamp', 'sentAt', 'receivedAt'] as const) {
     if (m[key] !== undefined && (typeof m[key] !== 'string' || toEpochMillis(m[key]) === TRANSFORM_FAILED)) return refuse('WRONG_TYPE', `${key} must be an ISO-8601 date-time`);
   }
   return null;

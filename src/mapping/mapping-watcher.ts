@@ -60,7 +60,10 @@ export class MappingWatcher implements OnApplicationBootstrap, OnApplicationShut
   private async load(trigger: string): Promise<boolean> {
     try {
       const loaded = await loadMappings(this.config.mappingsDir, () => this.clock.now());
-      if (loaded.hash === this.registry.current.hash) return true;
+      if (loaded.hash === this.registry.current.hash) {
+        this.registry.clearRefusal(); // back to the version that is serving
+        return true;
+      }
       this.registry.swap(loaded);
       this.metrics.mappingReloads.inc({ result: 'applied' });
       this.logger.log(`mappings reloaded (${trigger}): version ${this.registry.status.version}, sha256 ${loaded.hash.slice(0, 12)}`);

@@ -52,6 +52,10 @@ export class MappingRegistry {
     this.refused = null;
   }
 
+  clearRefusal(): void {
+    this.refused = null;
+  }
+
   refuse(diagnostics: readonly Diagnostic[], at: Date): void {
     this.refused = { at, diagnostics };
   }

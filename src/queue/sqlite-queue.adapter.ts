@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
@@ -91,6 +91,41 @@ function objectsOf(request: BrazeRequest): { array: string; object: Record<strin
   return arrays.flatMap(([array, objects]) => objects.map((object) => ({ array, object, options })));
 }
 
+export class StoreLockedError extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(`another segment-braze process (pid ${pid}) is using ${dataDir}: two services on one DATA_DIR would re-send each other's in-flight work`);
+    this.name = 'StoreLockedError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One service per DATA_DIR: a lock file with the owner's pid, taken over when that pid is gone. */
+function takeLock(dataDir: string): string {
+  const path = join(dataDir, 'segment-braze.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(path, 'utf8'));
+      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) throw new StoreLockedError(dataDir, owner);
+      rmSync(path, { force: true }); // left by a process that died (kill -9)
+    }
+  }
+  throw new Error(`cannot take the lock in ${dataDir}`);
+}
+
 /**
  * The embedded durable queue: one SQLite file in WAL mode. A message is acknowledged to its
  * sender only after the transaction holding its Braze objects has committed.
@@ -98,6 +133,7 @@ function objectsOf(request: BrazeRequest): { array: string; object: Record<strin
 export class SqliteQueue implements DeliveryQueue {
   readonly db: Database.Database;
   private readonly statements;
+  private readonly lock: string | null;
 
   constructor(
     dataDir: string,
@@ -105,6 +141,8 @@ export class SqliteQueue implements DeliveryQueue {
     options: { synchronous?: 'NORMAL' | 'FULL'; file?: string; keepLeases?: boolean } = {},
   ) {
     mkdirSync(dataDir, { recursive: true });
+    // The CLI opens the store beside a running service, so it neither locks nor touches leases.
+    this.lock = options.keepLeases ? null : takeLock(dataDir);
     this.db = new Database(join(dataDir, options.file ?? 'segment-braze.db'));
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a killed process; FULL also survives power loss.
@@ -140,7 +178,6 @@ export class SqliteQueue implements DeliveryQueue {
       pruneDryRun: db.prepare('DELETE FROM dry_run WHERE id <= (SELECT MAX(id) FROM dry_run) - ?'),
     };
     // Whatever was in flight when the last process stopped is sent again (at-least-once).
-    // The CLI opens the store beside a running service, so it must not touch its leases.
     if (!options.keepLeases) this.statements.releaseAll.run();
   }
 
@@ -159,12 +196,27 @@ export class SqliteQueue implements DeliveryQueue {
   private commitWaiting(): void {
     const group = this.waiting;
     this.waiting = [];
+    // Each caller's insert is its own savepoint: one bad request cannot fail the others.
+    const outcomes: ({ ok: true; result: EnqueueResult } | { ok: false; error: unknown })[] = [];
     try {
-      const results = this.db.transaction(() => group.map((g) => this.insert(g.messages)))();
-      group.forEach((g, i) => g.resolve(results[i]));
+      this.db.transaction(() => {
+        for (const g of group) {
+          try {
+            outcomes.push({ ok: true, result: this.db.transaction(() => this.insert(g.messages))() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
     } catch (error) {
       group.forEach((g) => g.reject(error));
+      return;
     }
+    group.forEach((g, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) g.resolve(outcome.result);
+      else g.reject(outcome.error);
+    });
   }
 
   enqueueSync = (messages: readonly QueuedMessage[]): EnqueueResult => this.db.transaction(() => this.insert(messages))();
@@ -179,11 +231,14 @@ export class SqliteQueue implements DeliveryQueue {
         continue;
       }
       const payload = m.message === undefined ? null : JSON.stringify(m.message);
+      // Counted across the message's requests (an order over 75 products spans several),
+      // so a re-mapped dead letter finds its object again.
+      const positions = new Map<string, number>();
       for (const request of m.requests) {
-        const positions = new Map<string, number>();
         for (const { array, object, options } of objectsOf(request)) {
-          const position = positions.get(array) ?? 0;
-          positions.set(array, position + 1);
+          const slot = `${request.endpoint} ${array}`;
+          const position = positions.get(slot) ?? 0;
+          positions.set(slot, position + 1);
           this.statements.putWork.run(m.messageId, m.userKey, request.endpoint, array, options, JSON.stringify(object), position, mergeKeyOf(request.endpoint, object), now, payload);
         }
       }
@@ -198,21 +253,25 @@ export class SqliteQueue implements DeliveryQueue {
    * and a user's run within one lease stops where its endpoint changes (different endpoints
    * go in different, concurrent requests).
    */
-  lease(limit: number): WorkItem[] {
+  lease(limit: number, perUser = Number.POSITIVE_INFINITY): WorkItem[] {
     return this.db.transaction(() => {
       const now = this.now();
       const rows = this.statements.ready.all(now, now, limit);
       const endpointOf = new Map<string, string>();
+      const taken = new Map<string, number>();
       const blocked = new Set<string>();
       const leased: WorkItem[] = [];
       for (const row of rows) {
         if (blocked.has(row.user_key)) continue;
         const first = endpointOf.get(row.user_key);
-        if (first !== undefined && first !== row.endpoint) {
+        const count = taken.get(row.user_key) ?? 0;
+        // A user's run stops at an endpoint change, and at what one request can carry.
+        if ((first !== undefined && first !== row.endpoint) || count >= perUser) {
           blocked.add(row.user_key);
           continue;
         }
         endpointOf.set(row.user_key, row.endpoint);
+        taken.set(row.user_key, count + 1);
         this.statements.lease.run(row.id);
         leased.push(toItem(row));
       }
@@ -280,6 +339,7 @@ export class SqliteQueue implements DeliveryQueue {
 
   close(): void {
     if (this.db.open) this.db.close();
+    if (this.lock) rmSync(this.lock, { force: true });
   }
 }
 

@@ -71,15 +71,18 @@ export class AppModule implements NestModule {
         {
           provide: Metrics,
           inject: [{ token: SqliteQueue, optional: true }, { token: DeliveryService, optional: true }],
-          useFactory: (store?: SqliteQueue, delivery?: DeliveryService) =>
-            new Metrics(
-              store && {
-                depth: () => store.stats().pending + store.stats().leased,
-                oldestAgeSeconds: () => store.stats().oldestPendingAgeMs / 1000,
-                deadLetters: () => store.stats().deadLetters,
-                paused: () => delivery?.worker.status === 'paused',
-              },
-            ),
+          useFactory: (store?: SqliteQueue, delivery?: DeliveryService) => {
+            if (!store) return new Metrics();
+            // One count of a large queue per scrape, not one per gauge.
+            let cached = { at: 0, stats: store.stats() };
+            const stats = () => (Date.now() - cached.at > 1000 ? (cached = { at: Date.now(), stats: store.stats() }).stats : cached.stats);
+            return new Metrics({
+              depth: () => stats().pending + stats().leased,
+              oldestAgeSeconds: () => stats().oldestPendingAgeMs / 1000,
+              deadLetters: () => stats().deadLetters,
+              paused: () => delivery?.worker.status === 'paused',
+            });
+          },
         },
         MappingWatcher,
         IngestService,

@@ -31,6 +31,8 @@ export interface DeliveryCounters {
 
 type Status = 'running' | 'paused' | 'stopped';
 
+const MAX_IDLE_MS = 5000;
+
 /** Where the worker reports what happens (metrics); all optional. */
 export interface DeliveryObserver {
   request?(endpoint: string, statusClass: string, seconds: number): void;
@@ -49,7 +51,11 @@ export class DeliveryWorker {
   status: Status = 'stopped';
   pauseReason: string | null = null;
   readonly counters: DeliveryCounters = { objectsDelivered: 0, objectsDeadLettered: 0, objectsRetried: 0, mergesSkipped: 0, requests: {} };
-  readonly limiter = new RateLimiter();
+  /** Braze limits /users/track separately from the other user endpoints. */
+  private readonly limiters = new Map<string, RateLimiter>();
+  /** Grows while leases come back empty (all waiting on retries), so a big blocked backlog is not rescanned every flush. */
+  private idleMs = 0;
+  private nudged = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   private stopping = false;
@@ -67,7 +73,22 @@ export class DeliveryWorker {
     private readonly observer: DeliveryObserver = {},
   ) {}
 
+  limiterFor(endpoint: string): RateLimiter {
+    const family = endpoint === '/users/track' ? 'track' : 'users';
+    let limiter = this.limiters.get(family);
+    if (!limiter) this.limiters.set(family, (limiter = new RateLimiter()));
+    return limiter;
+  }
+
   start(): void {
+    this.store.onEnqueued = () => {
+      // New work: stop backing off, but keep the flush wait so batches still fill.
+      if (this.idleMs > this.options.flushMs) {
+        this.idleMs = this.options.flushMs;
+        this.nudged = true;
+        this.wake?.();
+      }
+    };
     this.stopping = false;
     this.stopped = new Promise((resolve) => (this.signalStop = resolve));
     this.status = 'running';
@@ -114,7 +135,12 @@ export class DeliveryWorker {
         }
         const items = this.store.lease(this.roundSize, perUserCap(this.options.limits));
         if (items.length > 0) await this.deliver(items);
-        if (items.length < this.roundSize && !this.stopping) await this.sleep(this.options.flushMs);
+        this.idleMs = items.length > 0 ? this.options.flushMs : Math.min(Math.max(this.idleMs * 2, this.options.flushMs), MAX_IDLE_MS);
+        if (items.length < this.roundSize && !this.stopping) await this.sleep(this.idleMs);
+        if (this.nudged && !this.stopping) {
+          this.nudged = false;
+          await this.sleep(this.options.flushMs); // let the new batch fill before leasing
+        }
       } catch (error) {
         this.log.error(`delivery round failed: ${error instanceof Error ? error.message : String(error)}`);
         await this.sleep(this.options.flushMs);
@@ -160,9 +186,10 @@ export class DeliveryWorker {
   }
 
   private async sendOne(request: PackedRequest): Promise<void> {
-    const wait = this.limiter.delay(this.now());
+    const limiter = this.limiterFor(request.endpoint);
+    const wait = limiter.delay(this.now());
     if (wait > 0) {
-      this.limiter.recordWait(wait);
+      limiter.recordWait(wait);
       this.observer.rateLimitWait?.(wait);
       await Promise.race([new Promise((r) => setTimeout(r, wait).unref()), this.stopped]);
       if (this.stopping) {
@@ -172,7 +199,7 @@ export class DeliveryWorker {
     }
     const started = performance.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });
-    this.limiter.observe(rateLimitOf(reply));
+    limiter.observe(rateLimitOf(reply));
     const outcome = classify(reply, this.now());
     const statusClass = 'networkError' in reply ? 'network' : `${Math.floor(reply.status / 100)}xx`;
     this.counters.requests[statusClass] = (this.counters.requests[statusClass] ?? 0) + 1;
@@ -199,7 +226,7 @@ export class DeliveryWorker {
       }
       case 'retry': {
         const now = this.now();
-        if (status === 429 && outcome.retryAfterMs !== null) this.limiter.block(now + outcome.retryAfterMs);
+        if (status === 429 && outcome.retryAfterMs !== null) this.limiterFor(request.endpoint).block(now + outcome.retryAfterMs);
         // Decided per object: a fresh object packed beside an old one keeps its own count.
         const spent = request.placed.filter((p) => p.item.attempts + 1 >= this.options.maxAttempts).map((p) => p.item);
         if (spent.length > 0) {

@@ -181,6 +181,9 @@ export class SqliteQueue implements DeliveryQueue {
     if (!options.keepLeases) this.statements.releaseAll.run();
   }
 
+  /** Called after new work has committed (the worker uses it to wake from an idle wait). */
+  onEnqueued: (() => void) | null = null;
+
   private waiting: { messages: readonly QueuedMessage[]; resolve: (r: EnqueueResult) => void; reject: (e: unknown) => void }[] = [];
 
   /**
@@ -217,6 +220,7 @@ export class SqliteQueue implements DeliveryQueue {
       if (outcome.ok) g.resolve(outcome.result);
       else g.reject(outcome.error);
     });
+    if (outcomes.some((o) => o.ok && o.result.accepted > 0)) this.onEnqueued?.();
   }
 
   enqueueSync = (messages: readonly QueuedMessage[]): EnqueueResult => this.db.transaction(() => this.insert(messages))();

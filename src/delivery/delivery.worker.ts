@@ -130,11 +130,11 @@ export class DeliveryWorker {
           if (this.stopping) break;
           // A small probe: if the key works again, delivery resumes.
           const probe = this.store.lease(perUserCap(this.options.limits));
-          if (probe.length > 0) await this.deliver(probe);
+          if (probe.length > 0) await this.deliverOrRelease(probe);
           continue;
         }
         const items = this.store.lease(this.roundSize, perUserCap(this.options.limits));
-        if (items.length > 0) await this.deliver(items);
+        if (items.length > 0) await this.deliverOrRelease(items);
         this.idleMs = items.length > 0 ? this.options.flushMs : Math.min(Math.max(this.idleMs * 2, this.options.flushMs), MAX_IDLE_MS);
         if (items.length < this.roundSize && !this.stopping) await this.sleep(this.idleMs);
         if (this.nudged && !this.stopping) {
@@ -145,6 +145,20 @@ export class DeliveryWorker {
         this.log.error(`delivery round failed: ${error instanceof Error ? error.message : String(error)}`);
         await this.sleep(this.options.flushMs);
       }
+    }
+  }
+
+  /** If a round fails outside a request (say the store is busy), its objects go back to the queue. */
+  private async deliverOrRelease(items: WorkItem[]): Promise<void> {
+    try {
+      await this.deliver(items);
+    } catch (error) {
+      try {
+        this.store.release(items.map((item) => item.id)); // settled rows are gone; releasing them is a no-op
+      } catch {
+        // The store itself is failing; the leases are released on the next start.
+      }
+      throw error;
     }
   }
 

@@ -88,7 +88,7 @@ function restOf(value: unknown, path: string, skip: (k: string) => boolean, warn
 }
 
 function identifyTraits(m: Json, warnings: MapWarning[]): Json {
-  const o: Json = { ...identity(m) };
+  const o: Json = Object.assign({}, identity(m)); // not a spread: see src/engine/output.ts
   const traits = obj(m.traits);
   const t = (k: string) => own(traits, k);
   const first = (a: string, b: string) => {
@@ -187,7 +187,7 @@ function purchases(m: Json, id: Json, warnings: MapWarning[]): Json[] {
       warnings.push({ code: 'ITEM_SKIPPED', message: `${label}: "${missing[0]}" needs ${missing[1]}, which is missing or unusable` });
       continue;
     }
-    const purchase: Json = { ...id, product_id: productId, currency, price, quantity, time };
+    const purchase: Json = Object.assign({}, id, { product_id: productId, currency, price, quantity, time });
     const rest = restOf(p, '$item', (k) => k === 'product_id' || k === 'id' || k === 'sku' || k === 'currency' || k === 'price' || k === 'quantity', warnings);
     if (rest) purchase.properties = rest;
     out.push(purchase);
@@ -199,7 +199,7 @@ function event(m: Json, id: Json, name: unknown, rule: string, warnings: MapWarn
   if (name === undefined || name === null) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" events: "name" needs ${describe}, which is missing or unusable`);
   const time = messageTime(m, 'timestamp | originalTimestamp | receivedAt', warnings);
   if (time === undefined || time === null) throw new Fail('REQUIRED_VALUE_MISSING', `rule "${rule}" events: "time" needs timestamp | originalTimestamp | receivedAt, which is missing or unusable`);
-  const e: Json = { ...id, name, time };
+  const e: Json = Object.assign({}, id, { name, time });
   const properties = restOf(m.properties, 'properties', () => false, warnings);
   if (properties) e.properties = properties;
   return e;
@@ -259,7 +259,7 @@ export function mapHandwritten(message: unknown): MapResult {
         const g = m.groupId;
         const key = (typeof g === 'string' && g !== '') || typeof g === 'number' || typeof g === 'boolean' ? `ab_segment_group_${String(g)}` : undefined;
         if (key === undefined) throw new Fail('TEMPLATE_KEY_UNRESOLVED', 'rule "group-membership" attributes: key "ab_segment_group_{{groupId}}" needs groupId, which the message lacks or leaves empty');
-        chunked('/users/track', [['attributes', [{ ...id, [key]: true }]]], requests);
+        chunked('/users/track', [['attributes', [Object.assign({}, id, { [key]: true })]]], requests);
         break;
       }
       case 'page':

@@ -25,23 +25,28 @@ export class RequestBucket {
 
   /** Braze request bodies, split so that no array exceeds Braze's per-request limit. */
   toRequests(out: BrazeRequest[]): void {
-    const names = this.endpoint === '/users/track' ? TRACK_ARRAYS.filter((a) => this.arrays[a]) : Object.keys(this.arrays);
+    const names: string[] = [];
+    if (this.endpoint === '/users/track') {
+      for (const name of TRACK_ARRAYS) if (this.arrays[name] !== undefined) names.push(name);
+    } else names.push(...Object.keys(this.arrays));
     if (names.length === 0) return;
-    const limit = (name: string) => (name in OUTPUT_KINDS ? OUTPUT_KINDS[name as keyof typeof OUTPUT_KINDS].limit : limitOfArray(name));
-    const chunks = Math.max(...names.map((n) => Math.ceil(this.arrays[n].length / limit(n))));
+    let chunks = 1;
+    for (const name of names) chunks = Math.max(chunks, Math.ceil(this.arrays[name].length / limitOfArray(name)));
     for (let i = 0; i < chunks; i++) {
       const body: Record<string, unknown> = {};
       for (const name of names) {
-        const slice = chunks === 1 ? this.arrays[name] : this.arrays[name].slice(i * limit(name), (i + 1) * limit(name));
+        const limit = limitOfArray(name);
+        const slice = chunks === 1 ? this.arrays[name] : this.arrays[name].slice(i * limit, (i + 1) * limit);
         if (slice.length > 0) body[name] = slice;
       }
-      Object.assign(body, this.options);
+      for (const key in this.options) body[key] = this.options[key];
       out.push({ endpoint: this.endpoint, body });
     }
   }
 }
 
+const LIMIT_OF_ARRAY: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(Object.values(OUTPUT_KINDS).map((k) => [k.array, k.limit])));
+
 function limitOfArray(array: string): number {
-  for (const kind of Object.values(OUTPUT_KINDS)) if (kind.array === array) return kind.limit;
-  return 50;
+  return LIMIT_OF_ARRAY[array] ?? 50;
 }

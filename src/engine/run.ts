@@ -40,7 +40,8 @@ export function mapMessage(plan: MappingPlan, message: unknown, options: MapOpti
   const ctx: RunContext = { msg: message, item: undefined, itemLabel: '', warnings, sources: null };
   let identifiers: Identifiers | undefined;
   const identify = () => (identifiers ??= plan.identify(ctx));
-  const buckets = new Map<string, RequestBucket>();
+  // A message fills one to three buckets: a short list beats a Map here.
+  const buckets: { key: string; bucket: RequestBucket }[] = [];
   let matched = 0;
   let current = '';
   try {
@@ -54,9 +55,10 @@ export function mapMessage(plan: MappingPlan, message: unknown, options: MapOpti
           ? { record: (field, source) => trace.fields.push({ rule: rule.name, output: output.kind, ...(ctx.itemLabel ? { item: ctx.itemLabel } : {}), field, source }) }
           : null;
         const objects = output.build(ctx, identify, sink);
-        const key = output.kind === 'identify' ? `${output.target.endpoint} ${output.requestOptions.merge_behavior}` : output.target.endpoint;
-        let bucket = buckets.get(key);
-        if (!bucket) buckets.set(key, (bucket = new RequestBucket(output.target.endpoint, output.requestOptions)));
+        const key = output.bucketKey;
+        let bucket: RequestBucket | undefined;
+        for (let i = 0; i < buckets.length; i++) if (buckets[i].key === key) bucket = buckets[i].bucket;
+        if (!bucket) buckets.push({ key, bucket: (bucket = new RequestBucket(output.target.endpoint, output.requestOptions)) });
         bucket.add(output.target.array, objects);
       }
       if (rule.stop) break;
@@ -72,6 +74,6 @@ export function mapMessage(plan: MappingPlan, message: unknown, options: MapOpti
     return fail('NO_MATCHING_RULE', `no rule applies to this ${(message as { type: string }).type} message`, warnings, trace);
   }
   const requests: BrazeRequest[] = [];
-  for (const bucket of buckets.values()) bucket.toRequests(requests);
+  for (let i = 0; i < buckets.length; i++) buckets[i].bucket.toRequests(requests);
   return trace ? { ok: true, requests, warnings, trace } : { ok: true, requests, warnings };
 }

@@ -53,36 +53,36 @@ export function parsePath(text: string): PathParse {
   return { ok: true, scope, segments };
 }
 
-/**
- * One step down. Messages are JSON, and JSON holds no functions, so a function found here
- * came from a prototype (`toString`, `hasOwnProperty`, …) and counts as absent. This keeps
+/*
+ * Messages are JSON, and JSON holds no functions, so a function found on the way down came
+ * from a prototype (`toString`, `hasOwnProperty`, …) and counts as absent. This keeps
  * prototypes unreachable without an own-property lookup on every step.
  */
-function step(value: unknown, key: string): unknown {
-  if (value === null || typeof value !== 'object') return undefined;
-  const next = (value as Record<string, unknown>)[key];
-  return typeof next === 'function' ? undefined : next;
+/**
+ * Builds a getter for one path. Each getter is a small generated function with the segments
+ * written in as string literals, so V8 gives every path its own inline caches (a shared
+ * `step(value, key)` makes every property read megamorphic). Only JSON-escaped segment names
+ * enter the generated text, never user code, and it is generated once, at compile time.
+ */
+export function makeGetter(segments: readonly string[]): Getter {
+  if (segments.length === 0) return (root) => root;
+  let body = 'let v = root;\n';
+  for (const segment of segments) {
+    body += `if (v === null || typeof v !== 'object') return undefined;\nv = v[${JSON.stringify(segment)}];\nif (typeof v === 'function') return undefined;\n`;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see above: generated from validated segments only
+  return new Function('root', body + 'return v;') as Getter;
 }
 
-/** Builds a getter specialised on the segment count, so short paths run without a loop. */
-export function makeGetter(segments: readonly string[]): Getter {
-  const [a, b, c] = segments;
-  switch (segments.length) {
-    case 0:
-      return (root) => root;
-    case 1:
-      return (root) => step(root, a);
-    case 2:
-      return (root) => step(step(root, a), b);
-    case 3:
-      return (root) => step(step(step(root, a), b), c);
-    default:
-      return (root) => {
-        let value = root;
-        for (let i = 0; i < segments.length && value !== undefined; i++) value = step(value, segments[i]);
-        return value;
-      };
+/** Reads a path known only at run time (json-logic `missing`): a loop, never generated code. */
+export function readSegments(root: unknown, segments: readonly string[]): unknown {
+  let value = root;
+  for (const segment of segments) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[segment];
+    if (typeof value === 'function') return undefined;
   }
+  return value;
 }
 
 export function compilePath(text: string): CompiledPath | { error: string } {

@@ -50,3 +50,15 @@ describe('compiled getters', () => {
     expect(path.get(message)).toBe(expected);
   });
 });
+
+describe('generated getters', () => {
+  it('embed segment names as string literals, so odd names are data, not code', () => {
+    const names = ['a"b', "c'd", 'e\\f', '`${process.exit(1)}`', 'x\ny', ' spaced '.trim()];
+    for (const name of names) {
+      const path = compilePath(`root.${name.replace(/[.[\]]/g, '')}`);
+      if ('error' in path) continue;
+      const key = path.segments[1];
+      expect(path.get({ root: { [key]: 42 } })).toBe(42);
+    }
+  });
+});

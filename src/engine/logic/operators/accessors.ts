@@ -1,4 +1,4 @@
-import { makeGetter } from '../../path';
+import { makeGetter, readSegments } from '../../path';
 import { FindingSink } from '../../diagnostics';
 import { LogicFn, Operator } from '../operator';
 
@@ -36,8 +36,7 @@ export const varOperator: Operator = {
 function missingKeys(keys: unknown[], data: unknown): unknown[] {
   const missing: unknown[] = [];
   for (const key of keys) {
-    const get = key === null || key === '' ? (d: unknown) => d : makeGetter(String(key).split('.').filter((s) => !FORBIDDEN.has(s)));
-    const value = get(data);
+    const value = key === null || key === '' ? data : readSegments(data, String(key).split('.').filter((s) => !FORBIDDEN.has(s)));
     if (value === undefined || value === null || value === '') missing.push(key);
   }
   return missing;

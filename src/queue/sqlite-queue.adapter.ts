@@ -1,56 +1,13 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
 import { DEDUP_WINDOW_MS, DeliveryQueue, EnqueueResult, QueuedMessage } from './delivery-queue.port';
 import { DeadLetter, mergeKeyOf, QueueStats, WorkItem } from './work-item';
+import { SCHEMA } from './sqlite-schema';
+import { takeLock } from './store-lock';
 
-/**
- * One row per Braze object in `work` (the unit that is leased, retried and dead-lettered).
- * Each row carries the original Segment message, so a dead letter can be re-mapped after a
- * mapping fix; most messages make one object, so this costs no second table on the ingest path.
- */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS dedup (
-  message_id TEXT PRIMARY KEY,
-  received_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS work (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  message_id TEXT NOT NULL,
-  user_key TEXT NOT NULL,
-  endpoint TEXT NOT NULL,
-  arr TEXT NOT NULL,
-  options TEXT,
-  object TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  merge_key TEXT,
-  enqueued_at INTEGER NOT NULL,
-  payload TEXT,
-  state INTEGER NOT NULL DEFAULT 0,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  not_before INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS work_user ON work(user_key, id);
-CREATE TABLE IF NOT EXISTS dead_letters (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  message_id TEXT NOT NULL,
-  user_key TEXT NOT NULL,
-  endpoint TEXT NOT NULL,
-  arr TEXT NOT NULL,
-  options TEXT,
-  object TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  merge_key TEXT,
-  payload TEXT,
-  attempts INTEGER NOT NULL,
-  reason TEXT NOT NULL,
-  status INTEGER,
-  failed_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS merged_aliases (merge_key TEXT PRIMARY KEY, merged_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS dry_run (id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL);
-`;
+export { StoreLockedError } from './store-lock';
 
 const PENDING = 0;
 const LEASED = 1;
@@ -89,41 +46,6 @@ function objectsOf(request: BrazeRequest): { array: string; object: Record<strin
   const optionEntries = Object.entries(request.body).filter(([, v]) => !Array.isArray(v));
   const options = optionEntries.length > 0 ? JSON.stringify(Object.fromEntries(optionEntries)) : null;
   return arrays.flatMap(([array, objects]) => objects.map((object) => ({ array, object, options })));
-}
-
-export class StoreLockedError extends Error {
-  constructor(dataDir: string, pid: number) {
-    super(`another segment-braze process (pid ${pid}) is using ${dataDir}: two services on one DATA_DIR would re-send each other's in-flight work`);
-    this.name = 'StoreLockedError';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** One service per DATA_DIR: a lock file with the owner's pid, taken over when that pid is gone. */
-function takeLock(dataDir: string): string {
-  const path = join(dataDir, 'segment-braze.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return path;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(path, 'utf8'));
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) throw new StoreLockedError(dataDir, owner);
-      rmSync(path, { force: true }); // left by a process that died (kill -9)
-    }
-  }
-  throw new Error(`cannot take the lock in ${dataDir}`);
 }
 
 /**

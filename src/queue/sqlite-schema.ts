@@ -1,0 +1,46 @@
+/**
+ * One row per Braze object in `work` (the unit that is leased, retried and dead-lettered).
+ * Each row carries the original Segment message, so a dead letter can be re-mapped after a
+ * mapping fix; most messages make one object, so this costs no second table on the ingest path.
+ */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS dedup (
+  message_id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS work (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT NOT NULL,
+  user_key TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  arr TEXT NOT NULL,
+  options TEXT,
+  object TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  merge_key TEXT,
+  enqueued_at INTEGER NOT NULL,
+  payload TEXT,
+  state INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS work_user ON work(user_key, id);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT NOT NULL,
+  user_key TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  arr TEXT NOT NULL,
+  options TEXT,
+  object TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  merge_key TEXT,
+  payload TEXT,
+  attempts INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  status INTEGER,
+  failed_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS merged_aliases (merge_key TEXT PRIMARY KEY, merged_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dry_run (id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL);
+`;

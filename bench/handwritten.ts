@@ -7,7 +7,7 @@ import { BrazeRequest, MapResult, MapWarning } from '../src/engine';
 import { TRANSFORMS, TRANSFORM_FAILED } from '../src/engine/transforms';
 
 type Json = Record<string, unknown>;
-const { date, iso8601, gender, number, integer, uppercase, trim } = TRANSFORMS;
+const { date, iso8601, gender, number, integer, trim } = TRANSFORMS;
 const LABEL = 'segment_anonymous_id';
 
 function obj(value: unknown): Json | undefined {

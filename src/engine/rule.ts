@@ -3,6 +3,7 @@ import { compileCondition } from './logic/compile-logic';
 import { requiredTypes } from './logic/type-guard';
 import { compileOutput, CompiledOutput } from './output';
 import { OUTPUT_KINDS, OutputKindName } from './output-kinds';
+import { isJsonObject } from './json';
 
 export interface CompiledRule {
   readonly name: string;
@@ -15,16 +16,12 @@ export interface CompiledRule {
   readonly outputs: readonly CompiledOutput[];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 export function compileRule(raw: unknown, pointer: string, file: string, sink: FindingSink): CompiledRule | null {
-  if (!isObject(raw)) return null;
+  if (!isJsonObject(raw)) return null;
   const outputs: CompiledOutput[] = [];
   // Outputs run in the order the YAML lists them, which is also the order of the requests.
   for (const key of Object.keys(raw)) {
-    if (!Object.hasOwn(OUTPUT_KINDS, key) || !isObject(raw[key])) continue;
+    if (!Object.hasOwn(OUTPUT_KINDS, key) || !isJsonObject(raw[key])) continue;
     outputs.push(compileOutput(key as OutputKindName, raw[key] as Record<string, unknown>, pointerJoin(pointer, key), sink));
   }
   if (outputs.length === 0 && !Object.keys(raw).some((k) => Object.hasOwn(OUTPUT_KINDS, k))) {

@@ -26,7 +26,8 @@ function millis(value: unknown): number | undefined {
  * timestamp = receivedAt − (sentAt − originalTimestamp).
  */
 export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival: Arrival): SegmentMessage {
-  const out: SegmentMessage = { ...message };
+  // Object.assign, not spread: members are added next, and V8 re-allocates a spread copy's map per added key.
+  const out = Object.assign({}, message) as SegmentMessage;
   if (envelope.context) out.context = { ...envelope.context, ...(message.context as Record<string, unknown> | undefined) };
   if (envelope.integrations) out.integrations = { ...envelope.integrations, ...(message.integrations as Record<string, unknown> | undefined) };
   if (out.messageId === undefined) out.messageId = arrival.newMessageId();

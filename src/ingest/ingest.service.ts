@@ -12,6 +12,7 @@ import { MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES } from './limits';
 import { checkMessage, checkStructure, MessageType, SegmentMessage } from './message-check';
 import { REJECTION_LOG, RejectionLog } from './rejection-log';
 import { Metrics } from '../observability/metrics';
+import { isJsonObject } from '../engine/json';
 
 export type IngestSource = MessageType | 'batch' | 'webhook';
 
@@ -33,8 +34,6 @@ interface Unpacked {
   readonly messages: readonly unknown[];
   readonly envelope: BatchEnvelope;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Validated, enriched messages in; mapped Braze work into the queue; every refusal recorded. */
 @Injectable()
@@ -73,15 +72,15 @@ export class IngestService {
         if (body.length > MAX_BATCH_MESSAGES) throw new IngestError(400, 'BATCH_TOO_LARGE', `a batch holds at most ${MAX_BATCH_MESSAGES} messages (got ${body.length})`);
         return { messages: body, envelope: {} };
       }
-      if (isObject(body)) return { messages: [body], envelope: {} };
+      if (isJsonObject(body)) return { messages: [body], envelope: {} };
       throw new IngestError(400, 'INVALID_BODY', 'the webhook body is one message (an object) or an array of messages');
     }
     if (source === 'batch') {
-      if (!isObject(body) || !Array.isArray(body.batch)) throw new IngestError(400, 'INVALID_BODY', 'a batch body is {"batch": [messages]}');
+      if (!isJsonObject(body) || !Array.isArray(body.batch)) throw new IngestError(400, 'INVALID_BODY', 'a batch body is {"batch": [messages]}');
       if (body.batch.length > MAX_BATCH_MESSAGES) throw new IngestError(400, 'BATCH_TOO_LARGE', `a batch holds at most ${MAX_BATCH_MESSAGES} messages (got ${body.batch.length})`);
       for (const key of ['context', 'integrations'] as const) {
         if (body[key] === undefined) continue;
-        if (!isObject(body[key])) throw new IngestError(400, 'INVALID_BODY', `the batch's ${key} must be an object`);
+        if (!isJsonObject(body[key])) throw new IngestError(400, 'INVALID_BODY', `the batch's ${key} must be an object`);
         // Merged into every message, so held to the same rules as a message.
         const problem = checkStructure(body[key] as object);
         if (problem && !problem.ok) throw new IngestError(400, problem.code as never, `the batch's ${key}: ${problem.message}`);
@@ -89,7 +88,7 @@ export class IngestService {
       if (body.sentAt !== undefined && typeof body.sentAt !== 'string') throw new IngestError(400, 'INVALID_BODY', "the batch's sentAt must be an ISO-8601 string");
       return { messages: body.batch, envelope: { context: body.context as never, integrations: body.integrations as never, sentAt: body.sentAt as string | undefined } };
     }
-    if (!isObject(body)) throw new IngestError(400, 'INVALID_BODY', `the body of /v1/${source} is one message (a JSON object)`);
+    if (!isJsonObject(body)) throw new IngestError(400, 'INVALID_BODY', `the body of /v1/${source} is one message (a JSON object)`);
     const { writeKey: _key, ...message } = body;
     return { messages: [{ ...message, type: source }], envelope: {} };
   }

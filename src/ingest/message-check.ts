@@ -2,6 +2,7 @@ import { toEpochMillis } from '../engine/transforms/instant';
 import { TRANSFORM_FAILED } from '../engine/transforms';
 import { IngestErrorCode } from './ingest-error';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_ID_LENGTH, MAX_NESTING_DEPTH } from './limits';
+import { isJsonObject } from '../engine/json';
 
 export const MESSAGE_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -30,12 +31,11 @@ export function checkStructure(root: object): MessageVerdict | null {
   return null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isId = (v: unknown) => (typeof v === 'string' && v.trim() !== '') || (typeof v === 'number' && Number.isFinite(v));
 
 function checkMembers(m: Record<string, unknown>): MessageVerdict | null {
   for (const key of ['context', 'integrations', 'traits', 'properties'] as const) {
-    if (m[key] !== undefined && m[key] !== null && !isObject(m[key])) return refuse('WRONG_TYPE', `${key} must be an object`);
+    if (m[key] !== undefined && m[key] !== null && !isJsonObject(m[key])) return refuse('WRONG_TYPE', `${key} must be an object`);
   }
   for (const key of ['userId', 'anonymousId', 'groupId', 'previousId'] as const) {
     if (m[key] !== undefined && m[key] !== null && typeof m[key] !== 'string' && typeof m[key] !== 'number') return refuse('WRONG_TYPE', `${key} must be a string`);
@@ -72,7 +72,7 @@ function checkType(m: SegmentMessage): MessageVerdict | null {
  * count when the whole request is already known to be under the per-message limit.
  */
 export function checkMessage(raw: unknown, sized: boolean): MessageVerdict {
-  if (!isObject(raw)) return refuse('NOT_AN_OBJECT', 'a message is a JSON object');
+  if (!isJsonObject(raw)) return refuse('NOT_AN_OBJECT', 'a message is a JSON object');
   const structure = checkStructure(raw);
   if (structure) return structure;
   if (!sized && Buffer.byteLength(JSON.stringify(raw)) > MAX_MESSAGE_BYTES) return refuse('MESSAGE_TOO_LARGE', 'the message is over 32 KB');

@@ -6,8 +6,7 @@ import { enrich } from './enrich';
 import { IngestRequest, IngestService } from './ingest.service';
 import { MAX_MESSAGE_BYTES } from './limits';
 import { checkMessage } from './message-check';
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isJsonObject } from '../engine/json';
 
 /**
  * Maps without queueing: the Braze requests and the trace for one message or a batch, in
@@ -23,7 +22,7 @@ export class PreviewService {
 
   preview(request: Omit<IngestRequest, 'source'>): unknown {
     const { body } = request;
-    const asBatch = Array.isArray(body) || (isObject(body) && Array.isArray(body.batch));
+    const asBatch = Array.isArray(body) || (isJsonObject(body) && Array.isArray(body.batch));
     const source = asBatch && !Array.isArray(body) ? 'batch' : 'webhook';
     const full: IngestRequest = { ...request, source };
     this.ingest.authenticate({ ...full, source: 'batch' });
@@ -34,7 +33,7 @@ export class PreviewService {
     const sized = request.rawBody.length <= MAX_MESSAGE_BYTES;
     const results = messages.map((raw, index) => {
       const verdict = checkMessage(raw, sized);
-      const messageId = isObject(raw) && typeof raw.messageId === 'string' ? raw.messageId : null;
+      const messageId = isJsonObject(raw) && typeof raw.messageId === 'string' ? raw.messageId : null;
       if (!verdict.ok) return { messageId, index, error: { code: verdict.code, message: verdict.message } };
       const message = enrich(verdict.message, envelope, arrival);
       const result = mapMessage(plan, message, { trace: true });

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../engine/json';
+
 /**
  * Braze's request rules as the sandbox enforces them (shared/reference/braze-users-track.md):
  * whole-request problems are a 400; problems with single objects are "minor" errors in a 201.
@@ -17,13 +19,12 @@ export interface SandboxLimits {
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isTime = (v: unknown) => typeof v === 'string' && ISO.test(v) && !Number.isNaN(Date.parse(v));
 const STANDARD = new Set(['external_id', 'user_alias', 'braze_id', 'email', 'phone', '_update_existing_only', 'first_name', 'last_name', 'home_city', 'dob', 'country', 'language', 'gender', 'time_zone', 'image_url', 'email_subscribe', 'push_subscribe', 'subscription_groups']);
 
 function identifierProblem(o: Record<string, unknown>): string | null {
   const alias = o.user_alias;
-  const hasAlias = isObject(alias) && typeof alias.alias_name === 'string' && typeof alias.alias_label === 'string';
+  const hasAlias = isJsonObject(alias) && typeof alias.alias_name === 'string' && typeof alias.alias_label === 'string';
   const hasId = typeof o.external_id === 'string' || hasAlias || typeof o.braze_id === 'string' || typeof o.email === 'string' || typeof o.phone === 'string';
   if (!hasId) return 'Missing identifier: one of external_id, user_alias, braze_id, email or phone';
   if (o._update_existing_only !== undefined && typeof o._update_existing_only !== 'boolean') return '_update_existing_only must be a boolean';
@@ -52,7 +53,7 @@ function eventProblem(o: Record<string, unknown>): string | null {
   if (typeof o.name !== 'string' || o.name === '') return 'Event name is required';
   if (!isTime(o.time)) return 'Event time must be an ISO-8601 string';
   if (o.properties !== undefined) {
-    if (!isObject(o.properties)) return 'Event properties must be an object';
+    if (!isJsonObject(o.properties)) return 'Event properties must be an object';
     for (const key of Object.keys(o.properties)) {
       const problem = keyProblem(key) ?? (key === 'time' || key === 'event_name' ? `property "${key}" is reserved` : null);
       if (problem) return `Invalid event property: ${problem}`;
@@ -73,7 +74,7 @@ function purchaseProblem(o: Record<string, unknown>): string | null {
 const TRACK_CHECKS: Record<string, (o: Record<string, unknown>) => string | null> = { attributes: attributeProblem, events: eventProblem, purchases: purchaseProblem };
 
 export function validateTrack(body: unknown, limits: SandboxLimits): Verdict {
-  if (!isObject(body)) return { ok: false, status: 400, message: 'Valid data must be provided in the \'attributes\', \'events\', or \'purchases\' fields.' };
+  if (!isJsonObject(body)) return { ok: false, status: 400, message: 'Valid data must be provided in the \'attributes\', \'events\', or \'purchases\' fields.' };
   const arrays = Object.keys(TRACK_CHECKS).filter((k) => body[k] !== undefined);
   if (arrays.some((k) => !Array.isArray(body[k])) || arrays.every((k) => (body[k] as unknown[]).length === 0)) {
     return { ok: false, status: 400, message: "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields." };
@@ -86,7 +87,7 @@ export function validateTrack(body: unknown, limits: SandboxLimits): Verdict {
   const errors: MinorError[] = [];
   for (const array of arrays) {
     (body[array] as unknown[]).forEach((o, index) => {
-      const problem = !isObject(o) ? 'object expected' : (identifierProblem(o) ?? TRACK_CHECKS[array](o));
+      const problem = !isJsonObject(o) ? 'object expected' : (identifierProblem(o) ?? TRACK_CHECKS[array](o));
       if (problem) errors.push({ type: problem, input_array: array, index });
     });
     processed[`${array}_processed`] = (body[array] as unknown[]).length - errors.filter((e) => e.input_array === array).length;
@@ -95,25 +96,25 @@ export function validateTrack(body: unknown, limits: SandboxLimits): Verdict {
 }
 
 export function validateIdentify(body: unknown, limits: SandboxLimits): Verdict {
-  const list = isObject(body) ? body.aliases_to_identify : undefined;
+  const list = isJsonObject(body) ? body.aliases_to_identify : undefined;
   if (!Array.isArray(list) || list.length === 0) return { ok: false, status: 400, message: "'aliases_to_identify' must be a non-empty array" };
   if (list.length > limits.other) return { ok: false, status: 400, message: 'Max Input Length Exceeded' };
-  if (isObject(body) && body.merge_behavior !== undefined && body.merge_behavior !== 'merge' && body.merge_behavior !== 'none') return { ok: false, status: 400, message: "merge_behavior must be 'merge' or 'none'" };
+  if (isJsonObject(body) && body.merge_behavior !== undefined && body.merge_behavior !== 'merge' && body.merge_behavior !== 'none') return { ok: false, status: 400, message: "merge_behavior must be 'merge' or 'none'" };
   const errors: MinorError[] = [];
   list.forEach((o, index) => {
-    const ok = isObject(o) && typeof o.external_id === 'string' && isObject(o.user_alias) && typeof o.user_alias.alias_name === 'string' && typeof o.user_alias.alias_label === 'string';
+    const ok = isJsonObject(o) && typeof o.external_id === 'string' && isJsonObject(o.user_alias) && typeof o.user_alias.alias_name === 'string' && typeof o.user_alias.alias_label === 'string';
     if (!ok) errors.push({ type: 'an entry needs external_id and user_alias {alias_name, alias_label}', input_array: 'aliases_to_identify', index });
   });
   return { ok: true, processed: { aliases_processed: list.length - errors.length }, errors };
 }
 
 export function validateAliasNew(body: unknown, limits: SandboxLimits): Verdict {
-  const list = isObject(body) ? body.user_aliases : undefined;
+  const list = isJsonObject(body) ? body.user_aliases : undefined;
   if (!Array.isArray(list) || list.length === 0) return { ok: false, status: 400, message: "'user_aliases' must be a non-empty array" };
   if (list.length > limits.other) return { ok: false, status: 400, message: 'Max Input Length Exceeded' };
   const errors: MinorError[] = [];
   list.forEach((o, index) => {
-    const ok = isObject(o) && typeof o.alias_name === 'string' && typeof o.alias_label === 'string' && (o.external_id === undefined || typeof o.external_id === 'string');
+    const ok = isJsonObject(o) && typeof o.alias_name === 'string' && typeof o.alias_label === 'string' && (o.external_id === undefined || typeof o.external_id === 'string');
     if (!ok) errors.push({ type: 'an alias needs alias_name and alias_label', input_array: 'user_aliases', index });
   });
   return { ok: true, processed: { aliases_processed: list.length - errors.length }, errors };

@@ -46,7 +46,7 @@ function withModifiers(source: ValueFn, describe: string, transforms: readonly T
   };
 }
 
-function compileTransforms(raw: unknown, pointer: string, cc: CompileContext): Transform[] {
+function compileTransforms(raw: unknown): Transform[] {
   if (raw === undefined) return [];
   const names = Array.isArray(raw) ? raw : [raw];
   // Unknown names are reported by the schema (UNKNOWN_TRANSFORM); they are skipped here.
@@ -78,7 +78,7 @@ export function compileValue(raw: unknown, pointer: string, cc: CompileContext):
   const key = sources[0];
   const source = SOURCE_DIRECTIVES[key].compile(spec[key], pointerJoin(pointer, key), cc);
   if (!source) return null;
-  const transforms = compileTransforms(spec.transform, pointerJoin(pointer, 'transform'), cc);
+  const transforms = compileTransforms(spec.transform);
   const fallback = Object.hasOwn(spec, 'default') ? { value: structuredClone(spec.default) } : null;
   return Object.freeze({
     fn: withModifiers(source.fn, source.describe, transforms, fallback),

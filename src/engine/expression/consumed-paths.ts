@@ -1,4 +1,5 @@
 import { CompiledPath, Scope } from '../path';
+import { isJsonObject } from '../json';
 
 interface Node {
   whole: boolean;
@@ -39,13 +40,9 @@ export class ConsumedPaths {
 
 export type ConsumedNode = Readonly<Node>;
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Copies the members of `value` not consumed under `node`; undefined when nothing remains. */
 export function remainder(value: unknown, node: ConsumedNode | null): Record<string, unknown> | undefined {
-  if (!isPlainObject(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   if (node === null) return Object.keys(value).length > 0 ? value : undefined;
   if (node.whole) return undefined;
   let out: Record<string, unknown> | undefined;
@@ -55,7 +52,7 @@ export function remainder(value: unknown, node: ConsumedNode | null): Record<str
     let kept: unknown = value[key];
     if (child) {
       if (child.whole) continue;
-      if (isPlainObject(kept)) {
+      if (isJsonObject(kept)) {
         kept = remainder(kept, child);
         if (kept === undefined) continue;
       }

@@ -2,7 +2,8 @@ import { pointerJoin } from '../diagnostics';
 import { CompiledPath } from '../path';
 import { RunContext, warn } from '../run-context';
 import { CompileContext, readPath } from './compiled-value';
-import { ConsumedNode, isPlainObject, remainder } from './consumed-paths';
+import { ConsumedNode, remainder } from './consumed-paths';
+import { isJsonObject } from '../json';
 import { SourceDirective } from './directive';
 
 export interface CompiledRest {
@@ -36,7 +37,7 @@ export function compileRest(raw: unknown, pointer: string, cc: CompileContext): 
   let below: ConsumedNode | null | undefined;
   const copyInto: CompiledRest['copyInto'] = (ctx, target, guardExisting, record, reserved) => {
     const source = readPath(path, ctx);
-    if (!isPlainObject(source)) return 0;
+    if (!isJsonObject(source)) return 0;
     if (below === undefined) below = cc.consumed.below(path);
     if (below?.whole) return 0;
     let copied = 0;
@@ -45,7 +46,7 @@ export function compileRest(raw: unknown, pointer: string, cc: CompileContext): 
       let value = source[key];
       if (child) {
         if (child.whole) continue;
-        if (isPlainObject(value)) {
+        if (isJsonObject(value)) {
           value = remainder(value, child);
           if (value === undefined) continue;
         }

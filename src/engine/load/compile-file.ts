@@ -1,6 +1,7 @@
 import { FindingSink, pointerJoin } from '../diagnostics';
 import { compileRule, CompiledRule } from '../rule';
 import { Example } from './examples';
+import { isJsonObject } from '../json';
 
 export interface CompiledFile {
   readonly rules: CompiledRule[];
@@ -10,13 +11,9 @@ export interface CompiledFile {
   readonly examples: { example: Example; pointer: string }[];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Compiles what the schema let through; wrong shapes were reported by it and are skipped. */
 export function compileFile(document: unknown, file: string, sink: FindingSink): CompiledFile {
-  const root = isObject(document) ? document : {};
+  const root = isJsonObject(document) ? document : {};
   const rules: CompiledRule[] = [];
   const rulePointers: string[] = [];
   (Array.isArray(root.rules) ? root.rules : []).forEach((raw, i) => {
@@ -28,7 +25,7 @@ export function compileFile(document: unknown, file: string, sink: FindingSink):
     }
   });
   const examples = (Array.isArray(root.examples) ? root.examples : []).flatMap((e, i) =>
-    isObject(e) && typeof e.name === 'string' && isObject(e.expect) ? [{ example: e as unknown as Example, pointer: pointerJoin('/examples', i) }] : [],
+    isJsonObject(e) && typeof e.name === 'string' && isJsonObject(e.expect) ? [{ example: e as unknown as Example, pointer: pointerJoin('/examples', i) }] : [],
   );
-  return { rules, rulePointers, identity: isObject(root.identity) ? root.identity : undefined, examples };
+  return { rules, rulePointers, identity: isJsonObject(root.identity) ? root.identity : undefined, examples };
 }

@@ -1,13 +1,10 @@
 import { pointerJoin } from '../diagnostics';
+import { isJsonObject } from '../json';
 
 export interface Difference {
   pointer: string;
   expected: unknown;
   actual: unknown;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** The first place where two JSON values differ, depth first, or null when they are equal. */
@@ -19,7 +16,7 @@ export function firstDifference(expected: unknown, actual: unknown, pointer = ''
     }
     return null;
   }
-  if (isObject(expected) && isObject(actual)) {
+  if (isJsonObject(expected) && isJsonObject(actual)) {
     for (const key of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
       const d = firstDifference(expected[key], actual[key], pointerJoin(pointer, key));
       if (d) return d;

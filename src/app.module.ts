@@ -78,6 +78,7 @@ export class AppModule implements NestModule {
             const stats = () => (Date.now() - cached.at > 1000 ? (cached = { at: Date.now(), stats: store.stats() }).stats : cached.stats);
             return new Metrics({
               depth: () => stats().pending + stats().leased,
+              inbox: () => stats().inboxMessages,
               oldestAgeSeconds: () => stats().oldestPendingAgeMs / 1000,
               deadLetters: () => stats().deadLetters,
               paused: () => delivery?.worker.status === 'paused',

@@ -35,6 +35,10 @@ export interface DeliveryConfig {
   readonly retryBaseMs: number;
   readonly pauseProbeMs: number;
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** Messages made into work per inbox transaction. */
+  readonly expandBatch: number;
+  /** The least share of the event loop that inbox expansion takes while requests keep arriving, in percent. */
+  readonly expandSharePercent: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     retryBaseMs: int('DELIVERY_RETRY_BASE_MS', 1000, 1, 600_000),
     pauseProbeMs: int('DELIVERY_PAUSE_PROBE_MS', 30_000, 10, 3_600_000),
     sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
+    expandBatch: int('INBOX_EXPAND_BATCH', 1000, 1, 100_000),
+    expandSharePercent: int('INBOX_EXPAND_SHARE_PERCENT', 25, 1, 100),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({

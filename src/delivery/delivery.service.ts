@@ -4,15 +4,18 @@ import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { InboxExpander } from '../ingest/inbox-expander';
+import { MappingRegistry } from '../mapping/mapping.registry';
 import { BrazeSender } from './braze-sender';
 import { DeliveryWorker } from './delivery.worker';
 import { DryRunSender } from './dry-run.sender';
 import { HttpBrazeSender } from './http-braze.sender';
 
-/** Owns the worker's life: started after boot, drained and closed on SIGTERM. */
+/** Owns the expander's and the worker's lives: started after boot, drained and closed on SIGTERM. */
 @Injectable()
 export class DeliveryService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly worker: DeliveryWorker;
+  readonly expander: InboxExpander;
   private readonly sender: BrazeSender;
   private readonly logger = new Logger('Delivery');
   private pruneTimer: NodeJS.Timeout | null = null;
@@ -23,8 +26,20 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     readonly store: SqliteQueue,
     http: HttpService,
     metrics: Metrics,
+    mappings: MappingRegistry,
   ) {
     const d = config.delivery;
+    this.expander = new InboxExpander(store, () => mappings.current.plan, { batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 }, {
+      mapped: ({ objects, refused }) => {
+        for (const [kind, n] of objects) metrics.objectsMapped.inc({ kind }, n);
+        for (const r of refused) metrics.rejected.inc({ reason: r.code });
+      },
+      expanded: (_messages, duplicates, refused) => {
+        metrics.duplicates.inc(duplicates);
+        metrics.deadLettered.inc(refused);
+      },
+      warn: (message) => this.logger.warn(message),
+    });
     this.sender =
       config.brazeRestEndpoint !== undefined && config.brazeApiKey !== undefined
         ? new HttpBrazeSender(http, { endpoint: config.brazeRestEndpoint, apiKey: config.brazeApiKey, timeoutMs: d.timeoutMs, maxSockets: d.concurrency })
@@ -49,6 +64,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     if (this.sender.dryRun) this.logger.warn('DRY-RUN: BRAZE_REST_ENDPOINT/BRAZE_API_KEY are not set, so requests are built and kept for inspection, not sent.');
+    this.expander.start();
     this.worker.start();
     // Deduplication entries older than 24 hours are forgotten, so the table stays bounded.
     this.pruneTimer = setInterval(() => this.store.prune(), 10 * 60_000);
@@ -57,6 +73,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.expander.stop();
     await this.worker.stop();
     if (this.sender instanceof HttpBrazeSender) this.sender.close();
     this.store.close();

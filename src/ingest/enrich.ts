@@ -11,7 +11,8 @@ export interface Arrival {
   readonly receivedAt: Date;
   /** receivedAt as ISO-8601, formatted once per request. */
   readonly receivedAtIso: string;
-  readonly newMessageId: () => string;
+  /** The messageId for the message at `index` that arrived without one. */
+  readonly newMessageId: (index: number) => string;
 }
 
 function millis(value: unknown): number | undefined {
@@ -25,12 +26,12 @@ function millis(value: unknown): number | undefined {
  * has one), and a timestamp corrected for the sender's clock skew:
  * timestamp = receivedAt − (sentAt − originalTimestamp).
  */
-export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival: Arrival): SegmentMessage {
+export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival: Arrival, index = 0): SegmentMessage {
   // Object.assign, not spread: members are added next, and V8 re-allocates a spread copy's map per added key.
   const out = Object.assign({}, message) as SegmentMessage;
   if (envelope.context) out.context = { ...envelope.context, ...(message.context as Record<string, unknown> | undefined) };
   if (envelope.integrations) out.integrations = { ...envelope.integrations, ...(message.integrations as Record<string, unknown> | undefined) };
-  if (out.messageId === undefined) out.messageId = arrival.newMessageId();
+  if (out.messageId === undefined) out.messageId = arrival.newMessageId(index);
   // A message relayed by Segment (the webhook) already says when Segment received it.
   const relayed = millis(message.receivedAt);
   const received = relayed ?? arrival.receivedAt.getTime();

@@ -12,23 +12,55 @@ export type MessageVerdict = { ok: true; message: SegmentMessage } | { ok: false
 
 const refuse = (code: IngestErrorCode, message: string): MessageVerdict => ({ ok: false, code, message });
 
-/** Depth and `__proto__` in one iterative walk, so hostile nesting cannot overflow the stack. */
-export function checkStructure(root: object): MessageVerdict | null {
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (depth > MAX_NESTING_DEPTH) return refuse('TOO_DEEP', `the message nests more than ${MAX_NESTING_DEPTH} levels deep`);
-    if (Array.isArray(value)) {
-      for (const item of value) if (item !== null && typeof item === 'object') stack.push([item, depth + 1]);
-    } else {
-      for (const key of Object.keys(value as object)) {
-        if (key === '__proto__') return refuse('FORBIDDEN_KEY', 'the message has a "__proto__" key');
-        const item = (value as Record<string, unknown>)[key];
-        if (item !== null && typeof item === 'object') stack.push([item, depth + 1]);
-      }
-    }
+/** Set by `walk` when it refuses: the first problem found. */
+interface Walk {
+  problem: MessageVerdict | null;
+}
+
+/**
+ * Depth and `__proto__` in one walk, answering an upper bound of the value's JSON size in
+ * bytes (a UTF-16 unit is at most 6 bytes as JSON, `\u0000`); -1 once a problem is found.
+ * Recursion stops at MAX_NESTING_DEPTH, so hostile nesting cannot overflow the stack.
+ */
+function walk(value: object, depth: number, state: Walk): number {
+  if (depth > MAX_NESTING_DEPTH) {
+    state.problem = refuse('TOO_DEEP', `the message nests more than ${MAX_NESTING_DEPTH} levels deep`);
+    return -1;
   }
-  return null;
+  let bound = 2;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const size = sizeBound(value[i], depth, state);
+      if (size < 0) return -1;
+      bound += size + 1;
+    }
+    return bound;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key === '__proto__') {
+      state.problem = refuse('FORBIDDEN_KEY', 'the message has a "__proto__" key');
+      return -1;
+    }
+    const size = sizeBound((value as Record<string, unknown>)[key], depth, state);
+    if (size < 0) return -1;
+    bound += key.length * 6 + 4 + size;
+  }
+  return bound;
+}
+
+function sizeBound(item: unknown, depth: number, state: Walk): number {
+  if (typeof item === 'string') return item.length * 6 + 2;
+  if (item !== null && typeof item === 'object') return walk(item, depth + 1, state);
+  // Numbers print in at most 24 characters; true, false and null in 5.
+  return 24;
+}
+
+/** Depth and `__proto__`: the problem, or null. */
+export function checkStructure(root: object): MessageVerdict | null {
+  const state: Walk = { problem: null };
+  walk(root, 1, state);
+  return state.problem;
 }
 
 const isId = (v: unknown) => (typeof v === 'string' && v.trim() !== '') || (typeof v === 'number' && Number.isFinite(v));
@@ -73,9 +105,11 @@ function checkType(m: SegmentMessage): MessageVerdict | null {
  */
 export function checkMessage(raw: unknown, sized: boolean): MessageVerdict {
   if (!isJsonObject(raw)) return refuse('NOT_AN_OBJECT', 'a message is a JSON object');
-  const structure = checkStructure(raw);
-  if (structure) return structure;
-  if (!sized && Buffer.byteLength(JSON.stringify(raw)) > MAX_MESSAGE_BYTES) return refuse('MESSAGE_TOO_LARGE', 'the message is over 32 KB');
+  const state: Walk = { problem: null };
+  const bound = walk(raw, 1, state);
+  if (state.problem) return state.problem;
+  // Measured exactly only when the cheap upper bound cannot rule it out.
+  if (!sized && bound > MAX_MESSAGE_BYTES && Buffer.byteLength(JSON.stringify(raw)) > MAX_MESSAGE_BYTES) return refuse('MESSAGE_TOO_LARGE', 'the message is over 32 KB');
   if (typeof raw.type !== 'string' || !(MESSAGE_TYPES as readonly string[]).includes(raw.type)) {
     return refuse('UNKNOWN_TYPE', `type must be one of ${MESSAGE_TYPES.join(', ')}${typeof raw.type === 'string' ? ` (got "${raw.type.slice(0, 40)}")` : ''}`);
   }

@@ -4,6 +4,7 @@ export const METRICS_PREFIX = 'segment_braze_';
 
 export interface QueueGauges {
   depth(): number;
+  inbox(): number;
   oldestAgeSeconds(): number;
   deadLetters(): number;
   paused(): boolean;
@@ -18,7 +19,7 @@ export class Metrics {
   private readonly p = METRICS_PREFIX;
 
   readonly received = new Counter({ name: `${this.p}messages_received_total`, help: 'Segment messages received, by endpoint', labelNames: ['endpoint'] as const, registers: [this.registry] });
-  readonly accepted = new Counter({ name: `${this.p}messages_accepted_total`, help: 'Messages accepted into the queue, by type', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly accepted = new Counter({ name: `${this.p}messages_accepted_total`, help: 'Messages acknowledged to the sender (stored in the inbox), by type; retries among them are counted by messages_duplicate_total once the inbox is expanded', labelNames: ['type'] as const, registers: [this.registry] });
   readonly rejected = new Counter({ name: `${this.p}messages_rejected_total`, help: 'Messages refused, by reason code', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly duplicates = new Counter({ name: `${this.p}messages_duplicate_total`, help: 'Messages not queued again because their messageId was seen in the last 24 hours', registers: [this.registry] });
   readonly objectsMapped = new Counter({ name: `${this.p}braze_objects_mapped_total`, help: 'Braze objects produced by the mapping, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
@@ -40,6 +41,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: this.p });
     if (!queue) return;
     new Gauge({ name: `${this.p}queue_depth`, help: 'Braze objects waiting for delivery', registers: [this.registry], collect() { this.set(queue.depth()); } });
+    new Gauge({ name: `${this.p}inbox_messages`, help: 'Accepted messages not yet made into Braze objects', registers: [this.registry], collect() { this.set(queue.inbox()); } });
     new Gauge({ name: `${this.p}queue_oldest_age_seconds`, help: 'Age of the oldest pending object', registers: [this.registry], collect() { this.set(queue.oldestAgeSeconds()); } });
     new Gauge({ name: `${this.p}dead_letters`, help: 'Objects in the dead-letter store', registers: [this.registry], collect() { this.set(queue.deadLetters()); } });
     new Gauge({ name: `${this.p}delivery_paused`, help: '1 while Braze rejects the API key', registers: [this.registry], collect() { this.set(queue.paused() ? 1 : 0); } });

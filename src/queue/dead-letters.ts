@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mapMessage, MappingPlan } from '../engine';
-import { DeadLetter } from './work-item';
+import { DeadLetter, UNMAPPED } from './work-item';
+import { workRowsOf } from './work-rows';
 
 interface Row {
   id: number;
@@ -75,7 +76,22 @@ export class DeadLetters {
     const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
     return this.db.transaction((): ReplayResult => {
       const result: ReplayResult = { replayed: 0, skipped: [] };
+      const putRow = this.db.prepare(
+        'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
       for (const row of this.select(ids)) {
+        if (row.endpoint === UNMAPPED) {
+          // Never made into objects: every object the mapping makes of the message now.
+          const requests = plan && row.payload ? mapMessage(plan, JSON.parse(row.payload)) : null;
+          if (!requests?.ok) {
+            result.skipped.push({ id: row.id, reason: !plan ? 'it was never mapped: replay it with --remap once the mapping serves it' : !row.payload ? 'the original message is no longer stored' : `the mapping still fails: ${requests?.ok === false ? `${requests.error.code} ${requests.error.message}` : ''}` });
+            continue;
+          }
+          for (const w of workRowsOf(requests.requests)) putRow.run(row.message_id, row.user_key, w.endpoint, w.array, w.options, w.object, w.position, w.mergeKey, this.now(), row.payload);
+          remove.run(row.id);
+          result.replayed++;
+          continue;
+        }
         let object = row.object;
         if (plan) {
           const stored = row.payload;

@@ -1,26 +1,30 @@
-import { DEDUP_WINDOW_MS, DeliveryQueue, EnqueueResult, QueuedMessage } from './delivery-queue.port';
+import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
+import { Expansion, InboxEntry, Refusal } from './sqlite-inbox';
 
-/** In-process queue: for tests and until a durable adapter is configured. Not crash-safe. */
+/**
+ * In-process queue, for ingestion tests: expands each request at once with the same
+ * expansion as the durable queue, and deduplicates. Not crash-safe.
+ */
 export class MemoryQueue implements DeliveryQueue {
   readonly messages: QueuedMessage[] = [];
+  readonly refused: Refusal[] = [];
   private readonly seen = new Map<string, number>();
+  private nextId = 1;
 
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly now: () => Date,
+    private readonly expansionOf: (entry: InboxEntry) => Expansion,
+  ) {}
 
-  async enqueue(messages: readonly QueuedMessage[]): Promise<EnqueueResult> {
+  async accept(request: AcceptedRequest): Promise<void> {
+    const expansion = this.expansionOf({ ...request, id: this.nextId++ });
+    this.refused.push(...expansion.refused);
     const now = this.now().getTime();
-    const duplicates: string[] = [];
-    let accepted = 0;
-    for (const message of messages) {
+    for (const message of expansion.messages) {
       const seenAt = this.seen.get(message.messageId);
-      if (seenAt !== undefined && now - seenAt < DEDUP_WINDOW_MS) {
-        duplicates.push(message.messageId);
-        continue;
-      }
+      if (seenAt !== undefined && now - seenAt < DEDUP_WINDOW_MS) continue;
       this.seen.set(message.messageId, now);
       this.messages.push(message);
-      accepted++;
     }
-    return { accepted, duplicates };
   }
 }

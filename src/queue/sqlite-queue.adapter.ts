@@ -2,8 +2,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
-import { DEDUP_WINDOW_MS, DeliveryQueue, EnqueueResult, QueuedMessage } from './delivery-queue.port';
-import { DeadLetter, mergeKeyOf, QueueStats, WorkItem } from './work-item';
+import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
+import { ExpandResult, Expansion, InboxEntry, Refusal, SqliteInbox } from './sqlite-inbox';
+import { DeadLetter, QueueStats, UNMAPPED, WorkItem } from './work-item';
+import { workRowsOf } from './work-rows';
 import { SCHEMA } from './sqlite-schema';
 import { takeLock } from './store-lock';
 
@@ -40,22 +42,16 @@ function toItem(row: WorkRow): WorkItem {
   };
 }
 
-/** Splits a mapped request into the objects it carries, with their request-level options. */
-function objectsOf(request: BrazeRequest): { array: string; object: Record<string, unknown>; options: string | null }[] {
-  const arrays = Object.entries(request.body).filter(([, v]) => Array.isArray(v)) as [string, Record<string, unknown>[]][];
-  const optionEntries = Object.entries(request.body).filter(([, v]) => !Array.isArray(v));
-  const options = optionEntries.length > 0 ? JSON.stringify(Object.fromEntries(optionEntries)) : null;
-  return arrays.flatMap(([array, objects]) => objects.map((object) => ({ array, object, options })));
-}
-
 /**
- * The embedded durable queue: one SQLite file in WAL mode. A message is acknowledged to its
- * sender only after the transaction holding its Braze objects has committed.
+ * The embedded durable queue: one SQLite file in WAL mode. A request is acknowledged to its
+ * sender only after the transaction holding it (in the inbox) has committed; its Braze
+ * objects are made from it by `expandInbox`, off the request path.
  */
 export class SqliteQueue implements DeliveryQueue {
   readonly db: Database.Database;
   private readonly statements;
   private readonly lock: string | null;
+  readonly inbox: SqliteInbox;
 
   constructor(
     dataDir: string,
@@ -94,11 +90,14 @@ export class SqliteQueue implements DeliveryQueue {
       counts: db.prepare<[], { pending: number; leased: number; oldest: number | null }>(
         `SELECT SUM(state = ${PENDING}) AS pending, SUM(state = ${LEASED}) AS leased, MIN(enqueued_at) AS oldest FROM work`,
       ),
+      refuse: db.prepare(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts, reason, status, failed_at)
+        VALUES (?, ?, '${UNMAPPED}', '-', NULL, '{}', ?, NULL, ?, 0, ?, NULL, ?)`),
       deadCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
       pruneDedup: db.prepare('DELETE FROM dedup WHERE received_at < ?'),
       dryRun: db.prepare('INSERT INTO dry_run (endpoint, body, at) VALUES (?, ?, ?)'),
       pruneDryRun: db.prepare('DELETE FROM dry_run WHERE id <= (SELECT MAX(id) FROM dry_run) - ?'),
     };
+    this.inbox = new SqliteInbox(db);
     // Whatever was in flight when the last process stopped is sent again (at-least-once).
     if (!options.keepLeases) this.statements.releaseAll.run();
   }
@@ -106,67 +105,39 @@ export class SqliteQueue implements DeliveryQueue {
   /** Called after new work has committed (the worker uses it to wake from an idle wait). */
   onEnqueued: (() => void) | null = null;
 
-  private waiting: { messages: readonly QueuedMessage[]; resolve: (r: EnqueueResult) => void; reject: (e: unknown) => void }[] = [];
-
-  /**
-   * Group commit: requests that arrive in the same turn of the event loop share one
-   * transaction. Each caller still resolves only after that transaction has committed.
-   */
-  enqueue(messages: readonly QueuedMessage[]): Promise<EnqueueResult> {
-    return new Promise((resolve, reject) => {
-      if (this.waiting.push({ messages, resolve, reject }) === 1) setImmediate(() => this.commitWaiting());
-    });
+  /** Appends the request to the inbox; resolves once that has committed. */
+  accept(request: AcceptedRequest): Promise<void> {
+    return this.inbox.accept(request);
   }
 
-  private commitWaiting(): void {
-    const group = this.waiting;
-    this.waiting = [];
-    // Each caller's insert is its own savepoint: one bad request cannot fail the others.
-    const outcomes: ({ ok: true; result: EnqueueResult } | { ok: false; error: unknown })[] = [];
-    try {
-      this.db.transaction(() => {
-        for (const g of group) {
-          try {
-            outcomes.push({ ok: true, result: this.db.transaction(() => this.insert(g.messages))() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
-    } catch (error) {
-      group.forEach((g) => g.reject(error));
-      return;
-    }
-    group.forEach((g, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) g.resolve(outcome.result);
-      else g.reject(outcome.error);
-    });
-    if (outcomes.some((o) => o.ok && o.result.accepted > 0)) this.onEnqueued?.();
+  /** Makes work from the oldest stored requests, about `maxMessages` messages in one transaction. */
+  expandInbox(maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion): ExpandResult {
+    const result = this.inbox.expand(maxMessages, expansionOf, (messages) => this.insert(messages), (entry, refusal) => this.refuse(refusal));
+    if (result.messages > result.duplicates + result.refused) this.onEnqueued?.();
+    return result;
   }
 
-  enqueueSync = (messages: readonly QueuedMessage[]): EnqueueResult => this.db.transaction(() => this.insert(messages))();
+  /** An acknowledged message the current mapping cannot serve: a dead letter, so `replay --remap` can serve it after a fix. */
+  private refuse(refusal: Refusal): void {
+    const payload = refusal.payload === undefined ? null : JSON.stringify(refusal.payload);
+    this.statements.refuse.run(refusal.messageId, refusal.userKey, refusal.index, payload, `${refusal.code}: ${refusal.message}`.slice(0, 2000), this.now());
+  }
 
-  private insert(messages: readonly QueuedMessage[]): EnqueueResult {
+  enqueueSync = (messages: readonly QueuedMessage[]): { accepted: number; duplicates: string[] } => this.db.transaction(() => this.insert(messages))();
+
+  private insert(messages: readonly QueuedMessage[]): { accepted: number; duplicates: string[] } {
     const now = this.now();
     const duplicates: string[] = [];
     let accepted = 0;
     for (const m of messages) {
-      if (this.statements.claim.run(m.messageId, now, now - DEDUP_WINDOW_MS).changes === 0) {
+      // An id the service generated is new by construction: no claim (a random B-tree insert) needed.
+      if (!m.generatedId && this.statements.claim.run(m.messageId, now, now - DEDUP_WINDOW_MS).changes === 0) {
         duplicates.push(m.messageId);
         continue;
       }
       const payload = m.message === undefined ? null : JSON.stringify(m.message);
-      // Counted across the message's requests (an order over 75 products spans several),
-      // so a re-mapped dead letter finds its object again.
-      const positions = new Map<string, number>();
-      for (const request of m.requests) {
-        for (const { array, object, options } of objectsOf(request)) {
-          const slot = `${request.endpoint} ${array}`;
-          const position = positions.get(slot) ?? 0;
-          positions.set(slot, position + 1);
-          this.statements.putWork.run(m.messageId, m.userKey, request.endpoint, array, options, JSON.stringify(object), position, mergeKeyOf(request.endpoint, object), now, payload);
-        }
+      for (const row of workRowsOf(m.requests)) {
+        this.statements.putWork.run(m.messageId, m.userKey, row.endpoint, row.array, row.options, row.object, row.position, row.mergeKey, now, payload);
       }
       accepted++;
     }
@@ -256,6 +227,7 @@ export class SqliteQueue implements DeliveryQueue {
   stats(): QueueStats {
     const { pending, leased, oldest } = this.statements.counts.get()!;
     return {
+      inboxMessages: this.inbox.pending().messages,
       pending: pending ?? 0,
       leased: leased ?? 0,
       oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, this.now() - oldest),

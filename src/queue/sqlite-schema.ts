@@ -1,9 +1,19 @@
 /**
+ * `inbox`: one row per accepted HTTP request, its body as received (see sqlite-inbox.ts).
  * One row per Braze object in `work` (the unit that is leased, retried and dead-lettered).
  * Each row carries the original Segment message, so a dead letter can be re-mapped after a
  * mapping fix; most messages make one object, so this costs no second table on the ingest path.
  */
 export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS inbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source TEXT NOT NULL,
+  body BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  id_base TEXT NOT NULL,
+  skip TEXT,
+  messages INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS dedup (
   message_id TEXT PRIMARY KEY,
   received_at INTEGER NOT NULL

@@ -32,11 +32,16 @@ export interface DeadLetter {
 }
 
 export interface QueueStats {
+  /** Accepted messages whose request is still in the inbox, not yet made into objects. */
+  readonly inboxMessages: number;
   readonly pending: number;
   readonly leased: number;
   readonly oldestPendingAgeMs: number;
   readonly deadLetters: number;
 }
+
+/** The endpoint of a dead letter that never became a Braze object: the mapping refused its message. */
+export const UNMAPPED = 'unmapped';
 
 /** The key of an identify entry: merging the same pair twice only burns Braze's lower limit. */
 export function mergeKeyOf(endpoint: string, object: Record<string, unknown>): string | null {

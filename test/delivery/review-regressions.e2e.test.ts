@@ -43,7 +43,7 @@ describe('regressions found in review', () => {
       ack(ids);
     };
     await request(d.url).post('/v1/batch').send({ batch: [event('u', 0), event('u', 1)] }).expect(200);
-    await eventually(() => store.stats().pending === 0 && store.stats().leased === 0, 'the queue to drain');
+    await eventually(() => store.stats().inboxMessages === 0 && store.stats().pending === 0 && store.stats().leased === 0, 'the queue to drain');
     // At-least-once: the batch whose ack failed is sent again, and nothing is stuck.
     expect(sandbox.received.length).toBeGreaterThanOrEqual(2);
   });

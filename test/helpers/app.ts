@@ -5,6 +5,7 @@ import { createApp } from '../../src/http/create-app';
 import { MemoryRejectionLog } from '../../src/ingest/rejection-log';
 import { loadMappings, MappingRegistry } from '../../src/mapping/mapping.registry';
 import { MemoryQueue } from '../../src/queue/memory-queue.adapter';
+import { expansionOf } from '../../src/ingest/inbox-expander';
 import { ROOT } from './engine';
 
 export interface TestApp {
@@ -19,7 +20,7 @@ export interface TestApp {
 export async function startApp(env: Record<string, string> = {}, now: () => Date = () => new Date()): Promise<TestApp> {
   const config = loadConfig({ LOG_LEVEL: 'silent', MAPPINGS_DIR: join(ROOT, 'mappings'), ...env });
   const mappings = new MappingRegistry(await loadMappings(config.mappingsDir, now));
-  const queue = new MemoryQueue(now);
+  const queue = new MemoryQueue(now, (entry) => expansionOf(entry, mappings.current.plan));
   const rejections = new MemoryRejectionLog();
   const app = await createApp({ config, mappings, queue, rejections, clock: { now } });
   await app.listen(0, '127.0.0.1');

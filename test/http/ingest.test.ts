@@ -32,7 +32,7 @@ describe('ingestion over HTTP', () => {
     const batch = { batch: [{ type: 'track', userId: 'u1', event: 'Skewed', timestamp: '2024-03-01T13:00:00.000Z' }], sentAt: '2024-03-01T13:00:05.000Z' };
     await post('/v1/batch').send(batch).expect(200);
     const queued = t.queue.messages.at(-1)!;
-    expect(queued.messageId).toMatch(/^sb-[0-9a-f-]{36}$/);
+    expect(queued.messageId).toMatch(/^sb-[0-9a-f-]{36}-\d+$/);
     expect(queued.receivedAt).toBe('2024-03-01T12:00:10.000Z');
     expect((queued.requests[0].body.events as { time: string }[])[0].time).toBe('2024-03-01T12:00:05.000Z');
   });

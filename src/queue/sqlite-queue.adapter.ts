@@ -12,6 +12,18 @@ import { takeLock } from './store-lock';
 export { StoreLockedError } from './store-lock';
 
 const PENDING = 0;
+/** Rows a lease reads at most, and per statement. */
+const LEASE_SCAN_ROWS = 50_000;
+const LEASE_SCAN_PAGE = 2_000;
+
+interface ScanRow {
+  id: number;
+  user_key: string;
+  endpoint: string;
+  state: number;
+  not_before: number;
+}
+
 const LEASED = 1;
 
 interface WorkRow {
@@ -72,13 +84,10 @@ export class SqliteQueue implements DeliveryQueue {
       // Inserts a new id, or refreshes one seen longer ago than the window; a duplicate changes nothing.
       claim: db.prepare('INSERT INTO dedup (message_id, received_at) VALUES (?, ?) ON CONFLICT(message_id) DO UPDATE SET received_at = excluded.received_at WHERE received_at < ?'),
       putWork: db.prepare('INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      ready: db.prepare<[number, number, number], WorkRow>(`
-        SELECT w.id, w.message_id, w.user_key, w.endpoint, w.arr, w.options, w.object, w.position, w.attempts, w.merge_key
-        FROM work w
-        WHERE w.state = ${PENDING} AND w.not_before <= ?
-          AND NOT EXISTS (SELECT 1 FROM work e WHERE e.user_key = w.user_key AND e.id < w.id AND (e.state = ${LEASED} OR e.not_before > ?))
-        ORDER BY w.id LIMIT ?`),
-      lease: db.prepare(`UPDATE work SET state = ${LEASED} WHERE id = ?`),
+      // The queue's head in id order, every state: what is in flight or waiting blocks its user.
+      scan: db.prepare<[number, number], ScanRow>('SELECT id, user_key, endpoint, state, not_before FROM work WHERE id > ? ORDER BY id LIMIT ?'),
+      lease: db.prepare<[number], WorkRow>(`UPDATE work SET state = ${LEASED} WHERE id = ?
+        RETURNING id, message_id, user_key, endpoint, arr, options, object, position, attempts, merge_key`),
       ack: db.prepare('DELETE FROM work WHERE id = ?'),
       retry: db.prepare(`UPDATE work SET state = ${PENDING}, attempts = attempts + 1, not_before = ? WHERE id = ?`),
       release: db.prepare(`UPDATE work SET state = ${PENDING} WHERE id = ?`),
@@ -148,31 +157,40 @@ export class SqliteQueue implements DeliveryQueue {
    * Leases up to `limit` objects in queue order, keeping each user's order: an object is
    * eligible only when none of its user's earlier objects is in flight or waiting to retry,
    * and a user's run within one lease stops where its endpoint changes (different endpoints
-   * go in different, concurrent requests).
+   * go in different, concurrent requests). It reads the queue from its head by primary key,
+   * so no per-user index has to be written for every object enqueued; at most
+   * LEASE_SCAN_ROWS rows are read per lease, so a head of that many blocked objects (users
+   * waiting on retries) holds back the users behind it until their retries come round.
    */
   lease(limit: number, perUser = Number.POSITIVE_INFINITY): WorkItem[] {
     return this.db.transaction(() => {
       const now = this.now();
-      const rows = this.statements.ready.all(now, now, limit);
       const endpointOf = new Map<string, string>();
       const taken = new Map<string, number>();
       const blocked = new Set<string>();
-      const leased: WorkItem[] = [];
-      for (const row of rows) {
-        if (blocked.has(row.user_key)) continue;
-        const first = endpointOf.get(row.user_key);
-        const count = taken.get(row.user_key) ?? 0;
-        // A user's run stops at an endpoint change, and at what one request can carry.
-        if ((first !== undefined && first !== row.endpoint) || count >= perUser) {
-          blocked.add(row.user_key);
-          continue;
+      const chosen: number[] = [];
+      let after = 0;
+      for (let scanned = 0; chosen.length < limit && scanned < LEASE_SCAN_ROWS; ) {
+        const page = this.statements.scan.all(after, Math.min(LEASE_SCAN_PAGE, LEASE_SCAN_ROWS - scanned));
+        if (page.length === 0) break;
+        scanned += page.length;
+        after = page[page.length - 1].id;
+        for (const row of page) {
+          if (blocked.has(row.user_key)) continue;
+          const first = endpointOf.get(row.user_key);
+          const count = taken.get(row.user_key) ?? 0;
+          // In flight or waiting to retry; or the user's run stops at an endpoint change, or at what one request can carry.
+          if (row.state === LEASED || row.not_before > now || (first !== undefined && first !== row.endpoint) || count >= perUser) {
+            blocked.add(row.user_key);
+            continue;
+          }
+          endpointOf.set(row.user_key, row.endpoint);
+          taken.set(row.user_key, count + 1);
+          chosen.push(row.id);
+          if (chosen.length === limit) break;
         }
-        endpointOf.set(row.user_key, row.endpoint);
-        taken.set(row.user_key, count + 1);
-        this.statements.lease.run(row.id);
-        leased.push(toItem(row));
       }
-      return leased;
+      return chosen.map((id) => toItem(this.statements.lease.get(id)!));
     })();
   }
 

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS work (
   attempts INTEGER NOT NULL DEFAULT 0,
   not_before INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS work_user ON work(user_key, id);
+-- Leases read the head in id order (see lease()); a per-user index cost a random B-tree write per object.
+DROP INDEX IF EXISTS work_user;
 CREATE TABLE IF NOT EXISTS dead_letters (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   message_id TEXT NOT NULL,

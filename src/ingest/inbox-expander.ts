@@ -1,5 +1,6 @@
 import { MappingPlan } from '../engine';
-import { Expansion, InboxEntry, Refusal } from '../queue/sqlite-inbox';
+import { Expansion, InboxEntry, Refusal } from '../queue/inbox';
+import { InboxLog } from '../queue/inbox-log';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { admit, IngestSource, isSized, unpack, userKeyOf } from './admit';
 
@@ -46,17 +47,22 @@ export class InboxExpander {
   /** The inbox's acceptedCount when the last transaction started. */
   private seen = 0;
 
+  private readonly inbox: InboxLog;
+
   constructor(
     private readonly store: SqliteQueue,
     private readonly plan: () => MappingPlan,
     private readonly options: ExpanderOptions,
     private readonly observer: ExpanderObserver = {},
-  ) {}
+  ) {
+    if (!store.inbox) throw new Error('the expander needs a store opened with its inbox');
+    this.inbox = store.inbox;
+  }
 
   start(): void {
     this.stopping = false;
-    this.seen = this.store.inbox.acceptedCount;
-    this.store.inbox.onAccepted = () => this.kick();
+    this.seen = this.inbox.acceptedCount;
+    this.inbox.onAccepted = () => this.kick();
     this.kick();
   }
 
@@ -79,14 +85,14 @@ export class InboxExpander {
   /** Lets the current transaction finish; the rest of the inbox waits on disk for the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.store.inbox.onAccepted = null;
+    this.inbox.onAccepted = null;
     this.wake?.();
     await this.running;
   }
 
   /** Resolves once the inbox is empty (for tests and the benchmark). */
   async drained(): Promise<void> {
-    while (this.store.inbox.pending().requests > 0 && !this.stopping) await new Promise((r) => setTimeout(r, 5));
+    while (this.inbox.pending().requests > 0 && !this.stopping) await new Promise((r) => setTimeout(r, 5));
   }
 
   private async run(): Promise<void> {
@@ -95,8 +101,8 @@ export class InboxExpander {
       const wait = this.nextAt - performance.now();
       await (wait > 0 ? this.rest(wait) : new Promise((r) => setImmediate(r)));
       if (this.stopping) return;
-      const arrived = this.store.inbox.acceptedCount !== this.seen;
-      this.seen = this.store.inbox.acceptedCount;
+      const arrived = this.inbox.acceptedCount !== this.seen;
+      this.seen = this.inbox.acceptedCount;
       const started = performance.now();
       let result;
       try {

@@ -1,5 +1,5 @@
 import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
-import { Expansion, InboxEntry, Refusal } from './sqlite-inbox';
+import { Expansion, InboxEntry, Refusal } from './inbox';
 
 /**
  * In-process queue, for ingestion tests: expands each request at once with the same
@@ -9,7 +9,6 @@ export class MemoryQueue implements DeliveryQueue {
   readonly messages: QueuedMessage[] = [];
   readonly refused: Refusal[] = [];
   private readonly seen = new Map<string, number>();
-  private nextId = 1;
 
   constructor(
     private readonly now: () => Date,
@@ -17,7 +16,7 @@ export class MemoryQueue implements DeliveryQueue {
   ) {}
 
   async accept(request: AcceptedRequest): Promise<void> {
-    const expansion = this.expansionOf({ ...request, id: this.nextId++ });
+    const expansion = this.expansionOf(request);
     this.refused.push(...expansion.refused);
     const now = this.now().getTime();
     for (const message of expansion.messages) {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
 import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
-import { ExpandResult, Expansion, InboxEntry, Refusal, SqliteInbox } from './sqlite-inbox';
+import { ExpandResult, Expansion, expandSafely, InboxEntry, Refusal } from './inbox';
+import { InboxLog } from './inbox-log';
 import { DeadLetter, QueueStats, UNMAPPED, WorkItem } from './work-item';
 import { workRowsOf } from './work-rows';
 import { SCHEMA } from './sqlite-schema';
@@ -63,7 +64,8 @@ export class SqliteQueue implements DeliveryQueue {
   readonly db: Database.Database;
   private readonly statements;
   private readonly lock: string | null;
-  readonly inbox: SqliteInbox;
+  /** Null when the store is opened beside a running service (the CLI): the inbox is that service's. */
+  readonly inbox: InboxLog | null;
 
   constructor(
     dataDir: string,
@@ -105,8 +107,10 @@ export class SqliteQueue implements DeliveryQueue {
       pruneDedup: db.prepare('DELETE FROM dedup WHERE received_at < ?'),
       dryRun: db.prepare('INSERT INTO dry_run (endpoint, body, at) VALUES (?, ?, ?)'),
       pruneDryRun: db.prepare('DELETE FROM dry_run WHERE id <= (SELECT MAX(id) FROM dry_run) - ?'),
+      position: db.prepare<[], { segment: number; offset: number }>('SELECT segment, offset FROM inbox_position WHERE id = 1'),
+      setPosition: db.prepare('UPDATE inbox_position SET segment = ?, offset = ? WHERE id = 1'),
     };
-    this.inbox = new SqliteInbox(db);
+    this.inbox = options.keepLeases ? null : new InboxLog(join(dataDir, 'inbox'), this.statements.position.get()!, options.synchronous === 'FULL');
     // Whatever was in flight when the last process stopped is sent again (at-least-once).
     if (!options.keepLeases) this.statements.releaseAll.run();
   }
@@ -114,14 +118,35 @@ export class SqliteQueue implements DeliveryQueue {
   /** Called after new work has committed (the worker uses it to wake from an idle wait). */
   onEnqueued: (() => void) | null = null;
 
-  /** Appends the request to the inbox; resolves once that has committed. */
+  /** Appends the request to the inbox; resolves once that is stored. */
   accept(request: AcceptedRequest): Promise<void> {
+    if (!this.inbox) return Promise.reject(new Error('this store was opened without its inbox'));
     return this.inbox.accept(request);
   }
 
-  /** Makes work from the oldest stored requests, about `maxMessages` messages in one transaction. */
+  /**
+   * Makes work from the oldest stored requests, about `maxMessages` messages, in one
+   * transaction that also moves the inbox's read position past them.
+   */
   expandInbox(maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion): ExpandResult {
-    const result = this.inbox.expand(maxMessages, expansionOf, (messages) => this.insert(messages), (entry, refusal) => this.refuse(refusal));
+    if (!this.inbox) return { requests: 0, messages: 0, duplicates: 0, refused: 0 };
+    const { entries, end } = this.inbox.next(maxMessages);
+    if (entries.length === 0) return { requests: 0, messages: 0, duplicates: 0, refused: 0 };
+    const result = this.db.transaction((): ExpandResult => {
+      let messages = 0;
+      let duplicates = 0;
+      let refused = 0;
+      for (const entry of entries) {
+        const expansion = expandSafely(entry, expansionOf);
+        duplicates += this.insert(expansion.messages).duplicates.length;
+        for (const refusal of expansion.refused) this.refuse(refusal);
+        refused += expansion.refused.length;
+        messages += entry.messages;
+      }
+      this.statements.setPosition.run(end.segment, end.offset);
+      return { requests: entries.length, messages, duplicates, refused };
+    })();
+    this.inbox.advance(end, result.requests, result.messages);
     if (result.messages > result.duplicates + result.refused) this.onEnqueued?.();
     return result;
   }
@@ -245,7 +270,7 @@ export class SqliteQueue implements DeliveryQueue {
   stats(): QueueStats {
     const { pending, leased, oldest } = this.statements.counts.get()!;
     return {
-      inboxMessages: this.inbox.pending().messages,
+      inboxMessages: this.inbox?.pending().messages ?? 0,
       pending: pending ?? 0,
       leased: leased ?? 0,
       oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, this.now() - oldest),
@@ -254,6 +279,7 @@ export class SqliteQueue implements DeliveryQueue {
   }
 
   close(): void {
+    this.inbox?.close();
     if (this.db.open) this.db.close();
     if (this.lock) rmSync(this.lock, { force: true });
   }

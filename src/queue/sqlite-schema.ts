@@ -1,19 +1,13 @@
 /**
- * `inbox`: one row per accepted HTTP request, its body as received (see sqlite-inbox.ts).
+ * Accepted requests wait in the inbox log beside this file (inbox-log.ts) until they are made into work.
  * One row per Braze object in `work` (the unit that is leased, retried and dead-lettered).
  * Each row carries the original Segment message, so a dead letter can be re-mapped after a
  * mapping fix; most messages make one object, so this costs no second table on the ingest path.
  */
 export const SCHEMA = `
-CREATE TABLE IF NOT EXISTS inbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  source TEXT NOT NULL,
-  body BLOB NOT NULL,
-  received_at INTEGER NOT NULL,
-  id_base TEXT NOT NULL,
-  skip TEXT,
-  messages INTEGER NOT NULL
-);
+-- How far the inbox log (DATA_DIR/inbox) has been made into work: updated in the same transaction as that work.
+CREATE TABLE IF NOT EXISTS inbox_position (id INTEGER PRIMARY KEY CHECK (id = 1), segment INTEGER NOT NULL, offset INTEGER NOT NULL);
+INSERT OR IGNORE INTO inbox_position (id, segment, offset) VALUES (1, 1, 0);
 CREATE TABLE IF NOT EXISTS dedup (
   message_id TEXT PRIMARY KEY,
   received_at INTEGER NOT NULL

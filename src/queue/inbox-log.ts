@@ -1,0 +1,208 @@
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { AcceptedRequest } from './delivery-queue.port';
+import { InboxEntry } from './inbox';
+
+/** Where the next record to expand starts. Committed with the work made from what precedes it. */
+export interface LogPosition {
+  readonly segment: number;
+  readonly offset: number;
+}
+
+/** 'SBI1', the header's length, the body's length. */
+const MAGIC = 0x53424931;
+const PREFIX_BYTES = 12;
+const SEGMENT_BYTES = 64 * 1024 * 1024;
+
+const segmentName = (segment: number) => `${String(segment).padStart(10, '0')}.log`;
+
+/**
+ * The request path's half of the durable queue: accepted requests appended, body as
+ * received, to segment files in DATA_DIR/inbox. One append per group of requests is what
+ * makes a 200 cheap: a 45 KB body costs ~13 µs here against ~150 µs as an SQLite blob,
+ * which is written to the WAL, checkpointed, read back and freed. The per-object work rows
+ * are made later, in SQLite transactions that also record how far the log has been read
+ * (`LogPosition`), so a crash at any point neither loses nor repeats a request. Appends
+ * survive the process being killed; with `sync` they are fdatasync'ed before anyone is
+ * answered, and so survive power loss as well.
+ */
+export class InboxLog {
+  private fd: number;
+  private writeSegment: number;
+  private writeOffset: number;
+  private read: LogPosition;
+  private readFd: { segment: number; fd: number } | null = null;
+  private waiting: { record: Buffer; messages: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private pendingRequests = 0;
+  private pendingMessages = 0;
+  /** Requests appended since the process started; the expander reads it to tell whether requests are arriving. */
+  acceptedCount = 0;
+  /** Called after accepted requests have been appended. */
+  onAccepted: (() => void) | null = null;
+
+  constructor(
+    private readonly dir: string,
+    start: LogPosition,
+    private readonly sync: boolean,
+    private readonly segmentBytes = SEGMENT_BYTES,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.read = start;
+    const segments = this.segments();
+    for (const s of segments) if (s < start.segment) rmSync(join(dir, segmentName(s)), { force: true });
+    this.writeSegment = Math.max(start.segment, ...segments);
+    this.fd = openSync(join(dir, segmentName(this.writeSegment)), 'a+');
+    this.writeOffset = fstatSync(this.fd).size;
+    this.recover();
+  }
+
+  private segments(): number[] {
+    return readdirSync(this.dir)
+      .filter((f) => /^\d{10}\.log$/.test(f))
+      .map((f) => Number(f.slice(0, 10)))
+      .sort((a, b) => a - b);
+  }
+
+  /** Counts what waits to be expanded; cuts a record torn by a crash off the end of the last segment (it was never acknowledged). */
+  private recover(): void {
+    let at: LogPosition = this.read;
+    for (;;) {
+      const record = this.recordAt(at);
+      if (record === 'end') break;
+      if (record === 'torn') {
+        if (at.segment === this.writeSegment) {
+          ftruncateSync(this.fd, at.offset);
+          this.writeOffset = at.offset;
+        }
+        break;
+      }
+      this.pendingRequests++;
+      this.pendingMessages += record.entry.messages;
+      at = record.next;
+    }
+  }
+
+  accept(request: AcceptedRequest): Promise<void> {
+    const header = Buffer.from(JSON.stringify({ source: request.source, receivedAt: request.receivedAt, idBase: request.idBase, skip: request.skip, messages: request.messages }));
+    const record = Buffer.allocUnsafe(PREFIX_BYTES + header.length + request.body.length);
+    record.writeUInt32BE(MAGIC, 0);
+    record.writeUInt32BE(header.length, 4);
+    record.writeUInt32BE(request.body.length, 8);
+    header.copy(record, PREFIX_BYTES);
+    request.body.copy(record, PREFIX_BYTES + header.length);
+    return new Promise((resolve, reject) => {
+      if (this.waiting.push({ record, messages: request.messages, resolve, reject }) === 1) setImmediate(() => this.appendWaiting());
+    });
+  }
+
+  /** Group commit: the requests of one event-loop turn go out in one write (and one fdatasync). */
+  private appendWaiting(): void {
+    const group = this.waiting;
+    this.waiting = [];
+    const bytes = Buffer.concat(group.map((g) => g.record));
+    try {
+      for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written, bytes.length - written, this.writeOffset + written);
+      if (this.sync) fdatasyncSync(this.fd);
+    } catch (error) {
+      // A short write leaves a torn tail: cut it, so the next append starts clean.
+      try {
+        ftruncateSync(this.fd, this.writeOffset);
+      } catch {
+        // the next open's recovery cuts it instead
+      }
+      group.forEach((g) => g.reject(error));
+      return;
+    }
+    this.writeOffset += bytes.length;
+    this.pendingRequests += group.length;
+    for (const g of group) this.pendingMessages += g.messages;
+    this.acceptedCount += group.length;
+    group.forEach((g) => g.resolve());
+    if (this.writeOffset >= this.segmentBytes) this.rotate();
+    this.onAccepted?.();
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    this.writeSegment++;
+    this.fd = openSync(join(this.dir, segmentName(this.writeSegment)), 'a+');
+    this.writeOffset = 0;
+    if (this.sync) {
+      const dirFd = openSync(this.dir, 'r');
+      fdatasyncSync(dirFd);
+      closeSync(dirFd);
+    }
+  }
+
+  /** The next requests to expand (at least one, about `maxMessages` messages), and where the log goes on after them. */
+  next(maxMessages: number): { entries: InboxEntry[]; end: LogPosition } {
+    const entries: InboxEntry[] = [];
+    let at = this.read;
+    let messages = 0;
+    while (entries.length === 0 || messages < maxMessages) {
+      const record = this.recordAt(at);
+      if (record === 'end' || record === 'torn') break;
+      entries.push(record.entry);
+      messages += record.entry.messages;
+      at = record.next;
+    }
+    return { entries, end: at };
+  }
+
+  /** After the work made from `next`'s entries has committed: reads on from `end`, and drops segments wholly read. */
+  advance(end: LogPosition, requests: number, messages: number): void {
+    this.read = end;
+    this.pendingRequests -= requests;
+    this.pendingMessages -= messages;
+    if (this.readFd && this.readFd.segment < end.segment) {
+      closeSync(this.readFd.fd);
+      this.readFd = null;
+    }
+    for (const s of this.segments()) if (s < end.segment) rmSync(join(this.dir, segmentName(s)), { force: true });
+  }
+
+  pending(): { requests: number; messages: number } {
+    return { requests: this.pendingRequests, messages: this.pendingMessages };
+  }
+
+  close(): void {
+    if (this.readFd) closeSync(this.readFd.fd);
+    closeSync(this.fd);
+  }
+
+  private recordAt(at: LogPosition): { entry: InboxEntry; next: LogPosition } | 'end' | 'torn' {
+    // Past the end of an older segment (or a torn tail there, which rotation never leaves): the next one.
+    const onward = () => (at.segment < this.writeSegment ? this.recordAt({ segment: at.segment + 1, offset: 0 }) : null);
+    const fd = this.fdFor(at.segment);
+    if (fd === null) return onward() ?? 'end';
+    const prefix = Buffer.alloc(PREFIX_BYTES);
+    const got = readSync(fd, prefix, 0, PREFIX_BYTES, at.offset);
+    if (got === 0) return onward() ?? 'end';
+    if (got < PREFIX_BYTES || prefix.readUInt32BE(0) !== MAGIC) return onward() ?? 'torn';
+    const headerLength = prefix.readUInt32BE(4);
+    const bodyLength = prefix.readUInt32BE(8);
+    const payload = Buffer.allocUnsafe(headerLength + bodyLength);
+    if (readSync(fd, payload, 0, payload.length, at.offset + PREFIX_BYTES) < payload.length) return onward() ?? 'torn';
+    let header: { source: string; receivedAt: number; idBase: string; skip: number[]; messages: number };
+    try {
+      header = JSON.parse(payload.subarray(0, headerLength).toString('utf8'));
+    } catch {
+      return onward() ?? 'torn';
+    }
+    const entry: InboxEntry = { ...header, body: payload.subarray(headerLength) };
+    return { entry, next: { segment: at.segment, offset: at.offset + PREFIX_BYTES + payload.length } };
+  }
+
+  private fdFor(segment: number): number | null {
+    if (segment === this.writeSegment) return this.fd;
+    if (this.readFd?.segment === segment) return this.readFd.fd;
+    if (this.readFd) closeSync(this.readFd.fd);
+    this.readFd = null;
+    try {
+      this.readFd = { segment, fd: openSync(join(this.dir, segmentName(segment)), 'r') };
+    } catch {
+      return null;
+    }
+    return this.readFd.fd;
+  }
+}

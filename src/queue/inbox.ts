@@ -1,0 +1,46 @@
+import { QueuedMessage } from './delivery-queue.port';
+
+/** A stored request, as the expansion reads it back. */
+export interface InboxEntry {
+  readonly source: string;
+  readonly body: Buffer;
+  readonly receivedAt: number;
+  readonly idBase: string;
+  readonly skip: readonly number[];
+  /** How many of its messages were accepted. */
+  readonly messages: number;
+}
+
+/** A message that was acknowledged but cannot be made into Braze work now (the mapping changed in between, say). */
+export interface Refusal {
+  readonly index: number;
+  readonly messageId: string;
+  readonly userKey: string;
+  readonly code: string;
+  readonly message: string;
+  readonly payload: unknown;
+}
+
+export interface Expansion {
+  readonly messages: readonly QueuedMessage[];
+  readonly refused: readonly Refusal[];
+  /** Braze objects made, by array name (attributes, events, …), for the metrics. */
+  readonly objects: ReadonlyMap<string, number>;
+}
+
+export interface ExpandResult {
+  readonly requests: number;
+  readonly messages: number;
+  readonly duplicates: number;
+  readonly refused: number;
+}
+
+/** A body that cannot be admitted again at all (it could be, when it was answered) is kept whole as one refusal. */
+export function expandSafely(entry: InboxEntry, expansionOf: (entry: InboxEntry) => Expansion): Expansion {
+  try {
+    return expansionOf(entry);
+  } catch (error) {
+    const message = `the stored request could not be read again: ${error instanceof Error ? error.message : String(error)}`;
+    return { messages: [], objects: new Map(), refused: [{ index: -1, messageId: `${entry.idBase}-request`, userKey: '', code: 'EXPANSION_FAILED', message, payload: entry.body.toString('utf8') }] };
+  }
+}

@@ -1,0 +1,99 @@
+import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expansionOf } from '../../src/ingest/inbox-expander';
+import { DeadLetters } from '../../src/queue/dead-letters';
+import { AcceptedRequest } from '../../src/queue/delivery-queue.port';
+import { InboxLog } from '../../src/queue/inbox-log';
+import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
+import { defaultPlan, planOf } from '../helpers/engine';
+
+const T = Date.parse('2024-03-01T12:00:00.000Z');
+const track = (n: number) => ({ type: 'track', userId: `u${n}`, event: `Event ${n}`, messageId: `m${n}` });
+
+function request(n: number, source = 'batch'): AcceptedRequest {
+  const body = source === 'batch' ? { batch: [track(n)] } : track(n);
+  return { source, body: Buffer.from(JSON.stringify(body)), receivedAt: T, idBase: `sb-${n}`, skip: [], messages: 1 };
+}
+
+const start = { segment: 1, offset: 0 };
+const names = (log: InboxLog, max = 100) => log.next(max).entries.map((e) => JSON.parse(e.body.toString()).batch[0].event);
+
+describe('the inbox log', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sb-inbox-'));
+  });
+
+  it('keeps accepted requests, in order and byte for byte, across a reopen', async () => {
+    const log = new InboxLog(dir, start, false);
+    await Promise.all([1, 2, 3].map((n) => log.accept(request(n))));
+    log.close();
+    const again = new InboxLog(dir, start, false);
+    expect(again.pending()).toEqual({ requests: 3, messages: 3 });
+    const { entries } = again.next(100);
+    expect(entries.map((e) => e.body.toString())).toEqual([1, 2, 3].map((n) => request(n).body.toString()));
+    expect(entries[0]).toMatchObject({ source: 'batch', receivedAt: T, idBase: 'sb-1', skip: [], messages: 1 });
+    again.close();
+  });
+
+  it('cuts a record torn by a crash off the end, and appends after it cleanly', async () => {
+    const log = new InboxLog(dir, start, false);
+    await log.accept(request(1));
+    log.close();
+    const file = join(dir, readdirSync(dir)[0]);
+    const whole = statSync(file).size;
+    appendFileSync(file, Buffer.from([0x53, 0x42, 0x49, 0x31, 0, 0, 0, 90, 0, 0, 1])); // a prefix cut short
+    const again = new InboxLog(dir, start, false);
+    expect(statSync(file).size).toBe(whole);
+    await again.accept(request(2));
+    expect(names(again)).toEqual(['Event 1', 'Event 2']);
+    again.close();
+  });
+
+  it('reads across segments and deletes the ones wholly read', async () => {
+    const log = new InboxLog(dir, start, false, 200);
+    for (let n = 1; n <= 5; n++) await log.accept(request(n));
+    expect(readdirSync(dir).length).toBeGreaterThan(2);
+    const first = log.next(2);
+    expect(first.entries).toHaveLength(2);
+    log.advance(first.end, 2, 2);
+    expect(names(log)).toEqual(['Event 3', 'Event 4', 'Event 5']);
+    const rest = log.next(100);
+    log.advance(rest.end, 3, 3);
+    expect(log.pending()).toEqual({ requests: 0, messages: 0 });
+    expect(readdirSync(dir).every((f) => Number(f.slice(0, 10)) >= rest.end.segment)).toBe(true);
+    log.close();
+  });
+});
+
+describe('expanding the inbox into work', () => {
+  it('commits the read position with the work, so a reopened store neither repeats nor loses a request', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-expand-'));
+    const plan = defaultPlan();
+    const store = new SqliteQueue(dataDir, () => T);
+    for (let n = 1; n <= 3; n++) await store.accept(request(n));
+    expect(store.expandInbox(2, (e) => expansionOf(e, plan))).toMatchObject({ requests: 2, messages: 2, duplicates: 0 });
+    store.close();
+    const reopened = new SqliteQueue(dataDir, () => T);
+    expect(reopened.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
+    expect(reopened.expandInbox(100, (e) => expansionOf(e, plan))).toMatchObject({ requests: 1, messages: 1 });
+    expect(reopened.lease(10).map((i) => i.messageId)).toEqual(['m1', 'm2', 'm3']);
+    reopened.close();
+  });
+
+  it('keeps a message the mapping cannot serve as a dead letter that --remap replays once it can', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-unmapped-'));
+    const identifyOnly = planOf('version: 1\nrules:\n  - name: only-identify\n    when: { "==": [{ var: type }, identify] }\n    attributes: { fields: { x: { const: 1 } } }\n');
+    const store = new SqliteQueue(dataDir, () => T);
+    await store.accept(request(7, 'track'));
+    expect(store.expandInbox(100, (e) => expansionOf(e, identifyOnly))).toMatchObject({ requests: 1, messages: 1, refused: 1 });
+    const dead = new DeadLetters(store.db, () => T);
+    expect(dead.list(10).items).toEqual([expect.objectContaining({ messageId: 'm7', userKey: 'u7', endpoint: 'unmapped', reason: expect.stringMatching(/^NO_MATCHING_RULE: /) })]);
+    expect(dead.replay('all')).toEqual({ replayed: 0, skipped: [{ id: 1, reason: expect.stringMatching(/--remap/) }] });
+    expect(dead.replay('all', defaultPlan())).toEqual({ replayed: 1, skipped: [] });
+    const [item] = store.lease(10);
+    expect(item).toMatchObject({ messageId: 'm7', userKey: 'u7', endpoint: '/users/track', array: 'events', object: { external_id: 'u7', name: 'Event 7' } });
+    store.close();
+  });
+});

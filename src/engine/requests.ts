@@ -12,6 +12,8 @@ export class RequestBucket {
   readonly arrays: Record<string, Record<string, unknown>[]> = {};
 
   constructor(
+    /** Outputs with the same key share this bucket (CompiledOutput.bucketKey). */
+    readonly key: string,
     readonly endpoint: OutputKind['endpoint'],
     readonly options: Readonly<Record<string, unknown>>,
   ) {}

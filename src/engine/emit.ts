@@ -13,6 +13,8 @@ import { CompiledPath } from './path';
 export class Emitter {
   private readonly constants: unknown[] = [];
   private locals = 0;
+  private readonly prefixes = new Map<string, string>();
+  private prelude = '';
 
   /** A name for a compile-time value the generated code uses, e.g. a transform. */
   constant(value: unknown): string {
@@ -28,12 +30,27 @@ export class Emitter {
 
   /** Statements that set `out` to the value at `path`, as CompiledPath.get would. */
   read(path: CompiledPath, out: string): string {
-    let code = `${out} = ${path.scope === 'item' ? 'it' : 'msg'};\n`;
-    // A step past a non-object stays undefined, so the steps need no early exit.
-    for (const segment of path.segments) {
-      code += `if (${out} !== null && typeof ${out} === 'object') { ${out} = ${out}[${JSON.stringify(segment)}]; if (typeof ${out} === 'function') ${out} = undefined; } else ${out} = undefined;\n`;
+    const root = path.scope === 'item' ? 'it' : 'msg';
+    if (path.segments.length === 0) return `${out} = ${root};\n`;
+    const parent = this.prefix(root, path.segments.slice(0, -1));
+    return `${out} = ${parent};\n${step(out, path.segments[path.segments.length - 1])}`;
+  }
+
+  /**
+   * Fields read many paths below the same object (`traits.*`): each prefix is read once, at
+   * the top of the function. Reading JSON has no effects, so reading it early is safe.
+   */
+  private prefix(root: string, segments: readonly string[]): string {
+    if (segments.length === 0) return root;
+    const key = `${root} ${JSON.stringify(segments)}`;
+    let name = this.prefixes.get(key);
+    if (name === undefined) {
+      const parent = this.prefix(root, segments.slice(0, -1));
+      name = this.local();
+      this.prelude += `${name} = ${parent};\n${step(name, segments[segments.length - 1])}`;
+      this.prefixes.set(key, name);
     }
-    return code;
+    return name;
   }
 
   /**
@@ -47,10 +64,15 @@ export class Emitter {
       (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
       `return function generated(ctx) {\nconst msg = ctx.msg, it = ctx.item;\n` +
       (locals.length > 0 ? `let ${locals.join(', ')};\n` : '') +
-      `${body}};`;
+      `${this.prelude}${body}};`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the class comment
     return new Function('K', text)(this.constants) as F;
   }
+}
+
+/** One step down a path; a step past a non-object stays undefined, so steps need no early exit. */
+function step(out: string, segment: string): string {
+  return `if (${out} !== null && typeof ${out} === 'object') { ${out} = ${out}[${JSON.stringify(segment)}]; if (typeof ${out} === 'function') ${out} = undefined; } else ${out} = undefined;\n`;
 }
 
 /** Statements that set their `out` variable to a value, or to undefined when it is absent. */

@@ -3,7 +3,7 @@ import { Emitter, literal } from '../emit';
 import { CompiledPath } from '../path';
 import { RunContext, warn } from '../run-context';
 import { CompileContext, readPath } from './compiled-value';
-import { ConsumedNode, remainder } from './consumed-paths';
+import { ConsumedNode, emitRemainder, remainder } from './consumed-paths';
 import { isJsonObject } from '../json';
 import { SourceDirective } from './directive';
 
@@ -122,7 +122,7 @@ function emitRestLoop(e: Emitter, path: CompiledPath, node: ConsumedNode | null,
     if (child.whole) cases.set(k, 'continue;');
     else {
       const rest = `if (${value} === undefined) continue;`;
-      cases.set(k, `if (${value} !== null && typeof ${value} === 'object' && !Array.isArray(${value})) { ${value} = ${e.constant(remainder)}(${value}, ${e.constant(child)}); ${rest} }\n${byKey(k)}`);
+      cases.set(k, `if (${value} !== null && typeof ${value} === 'object' && !Array.isArray(${value})) {\n${emitRemainder(e, child, value)}${rest}\n}\n${byKey(k)}`);
     }
   }
   for (const k of [...(guard?.reserved ?? []), ...written, '__proto__']) if (!cases.has(k)) cases.set(k, byKey(k));

@@ -1,6 +1,6 @@
 import { FindingSink, pointerJoin } from './diagnostics';
 import { compileCondition } from './logic/compile-logic';
-import { requiredTypes } from './logic/type-guard';
+import { isTypeTest, requiredTypes } from './logic/type-guard';
 import { compileOutput, CompiledOutput } from './output';
 import { OUTPUT_KINDS, OutputKindName } from './output-kinds';
 import { isJsonObject } from './json';
@@ -8,6 +8,7 @@ import { isJsonObject } from './json';
 export interface CompiledRule {
   readonly name: string;
   readonly file: string;
+  /** Null when the rule takes every message of its `types`: no condition, or only a type test. */
   readonly when: ((message: unknown) => boolean) | null;
   /** Later rules are not considered once this one matched. */
   readonly stop: boolean;
@@ -33,7 +34,8 @@ export function compileRule(raw: unknown, pointer: string, file: string, sink: F
   return Object.freeze({
     name,
     file,
-    when,
+    // A rule reaches a message only through plan.rulesFor(type), so a bare type test is already true.
+    when: isTypeTest(raw.when) ? null : when,
     stop: raw.stop === true,
     types: raw.when === undefined ? null : requiredTypes(raw.when),
     outputs: Object.freeze(outputs),

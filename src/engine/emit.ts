@@ -18,7 +18,8 @@ export class Emitter {
 
   /** A name for a compile-time value the generated code uses, e.g. a transform. */
   constant(value: unknown): string {
-    let index = this.constants.indexOf(value);
+    // Object.is, not ===: a `const: -0` must not become the 0 of another field.
+    let index = this.constants.findIndex((c) => Object.is(c, value));
     if (index === -1) index = this.constants.push(value) - 1;
     return `k${index}`;
   }
@@ -61,6 +62,7 @@ export class Emitter {
     const names = this.constants.map((_, i) => `k${i} = K[${i}]`);
     const locals = Array.from({ length: this.locals }, (_, i) => `v${i}`);
     const text =
+      "'use strict';\n" +
       (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
       `return function generated(ctx) {\nconst msg = ctx.msg, it = ctx.item;\n` +
       (locals.length > 0 ? `let ${locals.join(', ')};\n` : '') +

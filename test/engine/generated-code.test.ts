@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { corpus } from '../../bench/corpus';
 import { MappingPlan, MapResult } from '../../src/engine';
-import { mapMessage, planOf, ROOT } from '../helpers/engine';
+import { firstObject, mapMessage, planOf, ROOT } from '../helpers/engine';
 
 /*
  * Without a trace, outputs run as generated code; with one, as the interpreter. Both must
@@ -72,6 +72,25 @@ rules:
       rest: traits
 `;
 
+/** Keys and paths that would break generated code if they were ever written into it unescaped. */
+const HOSTILE_NAMES = ['a"b', "c'd", 'e\\f', '${g}', 'h\nj', '*/k', 'l\u2028m', '`n`', '}); throw 1; ({'];
+const HOSTILE = `version: 1
+identity:
+  external_id: { path: ${JSON.stringify(`traits.${HOSTILE_NAMES[0]}`)} }
+rules:
+  - name: hostile
+    attributes:
+      fields:
+${HOSTILE_NAMES.map((n, i) => `        ${JSON.stringify(n)}: { path: ${JSON.stringify(`traits.${HOSTILE_NAMES[(i + 1) % HOSTILE_NAMES.length]}`)}, default: ${JSON.stringify(n)} }`).join('\n')}
+        ${JSON.stringify(`t_{{traits.${HOSTILE_NAMES[0]}}}`)}: { template: ${JSON.stringify(`{{traits.${HOSTILE_NAMES[1]}}} ${HOSTILE_NAMES[2]}`)}, required: true }
+      rest: { from: traits, except: ${JSON.stringify(HOSTILE_NAMES.slice(4, 6))} }
+`;
+
+function hostileMessages(): unknown[] {
+  const traits = Object.fromEntries(HOSTILE_NAMES.map((n, i) => [n, i % 3 === 2 ? { [n]: n } : n]));
+  return [{ type: 'identify', traits }, { type: 'identify', traits: { ...traits, [HOSTILE_NAMES[0]]: '' } }, { type: 'identify', traits: { [HOSTILE_NAMES[0]]: 'u' } }];
+}
+
 function prng(seed: number) {
   let s = seed >>> 0 || 1;
   return () => {
@@ -126,6 +145,7 @@ function messagesFor(text: string): unknown[] {
     ...[...corpus(1500, { seed: 7, varied: false })],
     ...[...corpus(1500, { seed: 8, varied: true })],
     ...randomMessages(4000, 9),
+    ...hostileMessages(),
     null,
     [],
     { type: 1 },
@@ -157,6 +177,7 @@ describe('generated code and the interpreter agree', () => {
   const cases: [string, string][] = [
     ['mappings/braze.yaml', readFileSync(join(ROOT, 'mappings', 'braze.yaml'), 'utf8')],
     ['kitchen sink', KITCHEN_SINK],
+    ['hostile names', HOSTILE],
     ...readdirSync(valid)
       .filter((f) => f.endsWith('.yaml'))
       .sort()
@@ -165,6 +186,12 @@ describe('generated code and the interpreter agree', () => {
 
   it.each(cases)('%s', (_, text) => {
     expectSameInBothModes(planOf(text), messagesFor(text));
+  });
+
+  it('names that look like code are only ever data', () => {
+    const object = firstObject(mapMessage(planOf(HOSTILE), hostileMessages()[0]), 'attributes');
+    expect(Object.keys(object)).toEqual(expect.arrayContaining([...HOSTILE_NAMES, `t_${HOSTILE_NAMES[0]}`]));
+    expect(object[HOSTILE_NAMES[8]]).toBe(HOSTILE_NAMES[0]);
   });
 
   it('the random messages reach the edges they are meant to', () => {

@@ -1,6 +1,6 @@
 import { FindingSink, pointerJoin } from './diagnostics';
 import { compileCondition } from './logic/compile-logic';
-import { requiredTypes } from './logic/type-guard';
+import { isTypeTest, requiredTypes } from './logic/type-guard';
 import { compileOutput, CompiledOutput } from './output';
 import { OUTPUT_KINDS, OutputKindName } from './output-kinds';
 import { isJsonObject } from './json';
@@ -8,6 +8,7 @@ import { isJsonObject } from './json';
 export interface CompiledRule {
   readonly name: string;
   readonly file: string;
+  /** Null when the rule takes every message of its `types`: no condition, or only a type test. */
   readonly when: ((message: unknown) => boolean) | null;
   /** Later rules are not considered once this one matched. */
   readonly stop: boolean;
@@ -18,11 +19,12 @@ export interface CompiledRule {
 
 export function compileRule(raw: unknown, pointer: string, file: string, sink: FindingSink): CompiledRule | null {
   if (!isJsonObject(raw)) return null;
+  const name = typeof raw.name === 'string' ? raw.name : '';
   const outputs: CompiledOutput[] = [];
   // Outputs run in the order the YAML lists them, which is also the order of the requests.
   for (const key of Object.keys(raw)) {
     if (!Object.hasOwn(OUTPUT_KINDS, key) || !isJsonObject(raw[key])) continue;
-    outputs.push(compileOutput(key as OutputKindName, raw[key] as Record<string, unknown>, pointerJoin(pointer, key), sink));
+    outputs.push(compileOutput(key as OutputKindName, raw[key] as Record<string, unknown>, pointerJoin(pointer, key), name, sink));
   }
   if (outputs.length === 0 && !Object.keys(raw).some((k) => Object.hasOwn(OUTPUT_KINDS, k))) {
     sink.error('RULE_WITHOUT_OUTPUT', pointer, `a rule emits at least one of: ${Object.keys(OUTPUT_KINDS).join(', ')}`);
@@ -30,9 +32,10 @@ export function compileRule(raw: unknown, pointer: string, file: string, sink: F
   if (raw.when === null) sink.error('INVALID_CONDITION', pointerJoin(pointer, 'when'), '"when" is empty: write a condition, or leave the key out to match every message');
   const when = raw.when === undefined || raw.when === null ? null : compileCondition(raw.when, pointerJoin(pointer, 'when'), sink);
   return Object.freeze({
-    name: typeof raw.name === 'string' ? raw.name : '',
+    name,
     file,
-    when,
+    // A rule reaches a message only through plan.rulesFor(type), so a bare type test is already true.
+    when: isTypeTest(raw.when) ? null : when,
     stop: raw.stop === true,
     types: raw.when === undefined ? null : requiredTypes(raw.when),
     outputs: Object.freeze(outputs),

@@ -1,3 +1,5 @@
+import type { Identifiers, IdentityResolver } from './identity';
+
 /** What a compiled plan needs while it maps one message. */
 export interface MapWarning {
   code: RuntimeWarningCode;
@@ -44,6 +46,14 @@ export interface RunContext {
   warnings: MapWarning[];
   /** Sources read for the field being built; null unless tracing. */
   sources: string[] | null;
+  /** The plan's identity settings, and what they answered once the first output asked. */
+  readonly identify: IdentityResolver;
+  identifiers: Identifiers | undefined;
+}
+
+/** The message's user identifiers, resolved at most once per message. */
+export function identifiersOf(ctx: RunContext): Identifiers {
+  return (ctx.identifiers ??= ctx.identify(ctx));
 }
 
 export function warn(ctx: RunContext, code: RuntimeWarningCode, message: string): void {

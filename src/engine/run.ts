@@ -1,5 +1,3 @@
-import { Identifiers } from './identity';
-import { TraceSink } from './field-set';
 import { MappingPlan } from './plan';
 import { BrazeRequest, RequestBucket } from './requests';
 import { MapFailure, MapWarning, RunContext, RuntimeErrorCode } from './run-context';
@@ -30,50 +28,50 @@ function fail(code: RuntimeErrorCode, message: string, warnings: MapWarning[], t
   return trace ? { ok: false, error: { code, message }, warnings, trace } : { ok: false, error: { code, message }, warnings };
 }
 
-/** Runs a compiled plan over one Segment message. Never throws for any input. */
-export function mapMessage(plan: MappingPlan, message: unknown, options: MapOptions = {}): MapResult {
+/**
+ * Runs a compiled plan over one Segment message. Never throws for any input. Without a
+ * trace, outputs run as generated code; with one, the interpreter records every source.
+ */
+export function mapMessage(plan: MappingPlan, message: unknown, options?: MapOptions): MapResult {
   const warnings: MapWarning[] = [];
-  const trace: MapTrace | undefined = options.trace ? { rules: [], fields: [] } : undefined;
+  const trace: MapTrace | undefined = options?.trace ? { rules: [], fields: [] } : undefined;
   if (message === null || typeof message !== 'object' || Array.isArray(message) || typeof (message as { type?: unknown }).type !== 'string') {
     return fail('INVALID_MESSAGE', 'a message is a JSON object with a string "type"', warnings, trace);
   }
-  const ctx: RunContext = { msg: message, item: undefined, itemLabel: '', warnings, sources: null };
-  let identifiers: Identifiers | undefined;
-  const identify = () => (identifiers ??= plan.identify(ctx));
+  const type = (message as { type: string }).type;
+  const ctx: RunContext = { msg: message, item: undefined, itemLabel: '', warnings, sources: null, identify: plan.identify, identifiers: undefined };
   // A message fills one to three buckets: a short list beats a Map here.
-  const buckets: { key: string; bucket: RequestBucket }[] = [];
+  const buckets: RequestBucket[] = [];
   let matched = 0;
-  let current = '';
+  let context = '';
   try {
-    for (const rule of plan.rulesFor((message as { type: string }).type)) {
+    const rules = plan.rulesFor(type);
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r];
       if (rule.when !== null && !rule.when(message)) continue;
       matched++;
       trace?.rules.push({ name: rule.name, file: rule.file });
-      for (const output of rule.outputs) {
-        current = `rule "${rule.name}" ${output.kind}: `;
-        const sink: TraceSink | null = trace
-          ? { record: (field, source) => trace.fields.push({ rule: rule.name, output: output.kind, ...(ctx.itemLabel ? { item: ctx.itemLabel } : {}), field, source }) }
-          : null;
-        const objects = output.build(ctx, identify, sink);
-        const key = output.bucketKey;
+      for (let o = 0; o < rule.outputs.length; o++) {
+        const output = rule.outputs[o];
+        context = output.context;
+        const objects = trace
+          ? output.build(ctx, { record: (field, source) => trace.fields.push({ rule: rule.name, output: output.kind, ...(ctx.itemLabel ? { item: ctx.itemLabel } : {}), field, source }) })
+          : output.run(ctx);
         let bucket: RequestBucket | undefined;
-        for (let i = 0; i < buckets.length; i++) if (buckets[i].key === key) bucket = buckets[i].bucket;
-        if (!bucket) buckets.push({ key, bucket: (bucket = new RequestBucket(output.target.endpoint, output.requestOptions)) });
+        for (let i = 0; i < buckets.length; i++) if (buckets[i].key === output.bucketKey) bucket = buckets[i];
+        if (bucket === undefined) buckets.push((bucket = new RequestBucket(output.bucketKey, output.target.endpoint, output.requestOptions)));
         bucket.add(output.target.array, objects);
       }
       if (rule.stop) break;
     }
   } catch (failure) {
     if (failure instanceof MapFailure) {
-      const context = failure.code === 'NO_IDENTITY' ? '' : current;
-      return fail(failure.code, context + failure.message, warnings, trace);
+      return fail(failure.code, (failure.code === 'NO_IDENTITY' ? '' : context) + failure.message, warnings, trace);
     }
     throw failure;
   }
-  if (matched === 0) {
-    return fail('NO_MATCHING_RULE', `no rule applies to this ${(message as { type: string }).type} message`, warnings, trace);
-  }
+  if (matched === 0) return fail('NO_MATCHING_RULE', `no rule applies to this ${type} message`, warnings, trace);
   const requests: BrazeRequest[] = [];
-  for (let i = 0; i < buckets.length; i++) buckets[i].bucket.toRequests(requests);
+  for (let i = 0; i < buckets.length; i++) buckets[i].toRequests(requests);
   return trace ? { ok: true, requests, warnings, trace } : { ok: true, requests, warnings };
 }

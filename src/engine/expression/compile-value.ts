@@ -1,4 +1,5 @@
 import { pointerJoin } from '../diagnostics';
+import { EmitValue, literal } from '../emit';
 import { TRANSFORM_FAILED, Transform, TRANSFORMS } from '../transforms';
 import { RunContext, warn } from '../run-context';
 import { CompileContext, CompiledValue, ValueFn } from './compiled-value';
@@ -25,6 +26,10 @@ function where(ctx: RunContext, describe: string): string {
   return ctx.itemLabel === '' ? describe : `${ctx.itemLabel} (${describe})`;
 }
 
+function transformFailed(ctx: RunContext, describe: string, transform: Transform, value: unknown): void {
+  warn(ctx, 'TRANSFORM_FAILED', `${where(ctx, describe)}: ${transform.name} cannot use ${preview(value)}`);
+}
+
 /** Wraps a source with `transform` and `default`. Nulls pass transforms untouched. */
 function withModifiers(source: ValueFn, describe: string, transforms: readonly Transform[], fallback: { value: unknown } | null): ValueFn {
   if (transforms.length === 0 && fallback === null) return source;
@@ -35,7 +40,7 @@ function withModifiers(source: ValueFn, describe: string, transforms: readonly T
       for (let i = 0; i < transforms.length; i++) {
         const next = transforms[i].apply(value);
         if (next === TRANSFORM_FAILED) {
-          warn(ctx, 'TRANSFORM_FAILED', `${where(ctx, describe)}: ${transforms[i].name} cannot use ${preview(value)}`);
+          transformFailed(ctx, describe, transforms[i], value);
           value = undefined;
           break;
         }
@@ -43,6 +48,26 @@ function withModifiers(source: ValueFn, describe: string, transforms: readonly T
       }
     }
     return (value === undefined || value === null) && fallback !== null ? fallbackValue : value;
+  };
+}
+
+/** withModifiers as generated code: one nested `if` per transform, stopping at a failure. */
+function emitWithModifiers(source: EmitValue, describe: string, transforms: readonly Transform[], fallback: { value: unknown } | null): EmitValue {
+  if (transforms.length === 0 && fallback === null) return source;
+  return (e, out) => {
+    let code = source(e, out);
+    if (transforms.length > 0) {
+      const next = e.local();
+      code += `if (${out} !== undefined && ${out} !== null) {\n`;
+      for (const transform of transforms) {
+        const t = e.constant(transform);
+        code += `${next} = ${t}.apply(${out});\n`;
+        code += `if (${next} === ${e.constant(TRANSFORM_FAILED)}) { ${e.constant(transformFailed)}(ctx, ${literal(describe)}, ${t}, ${out}); ${out} = undefined; } else {\n${out} = ${next};\n`;
+      }
+      code += '}\n'.repeat(transforms.length + 1);
+    }
+    if (fallback !== null) code += `if (${out} === undefined || ${out} === null) ${out} = ${e.constant(fallback.value)};\n`;
+    return code;
   };
 }
 
@@ -82,6 +107,7 @@ export function compileValue(raw: unknown, pointer: string, cc: CompileContext):
   const fallback = Object.hasOwn(spec, 'default') ? { value: structuredClone(spec.default) } : null;
   return Object.freeze({
     fn: withModifiers(source.fn, source.describe, transforms, fallback),
+    emit: emitWithModifiers(source.emit, source.describe, transforms, fallback),
     describe: source.describe,
     required: spec.required === true,
   });

@@ -1,4 +1,5 @@
 import { FindingSink } from '../diagnostics';
+import { EmitValue } from '../emit';
 import { CompiledPath } from '../path';
 import { RunContext } from '../run-context';
 import { ConsumedPaths } from './consumed-paths';
@@ -7,7 +8,10 @@ import { ConsumedPaths } from './consumed-paths';
 export type ValueFn = (ctx: RunContext) => unknown;
 
 export interface CompiledValue {
+  /** The interpreter, for trace mode: it records the sources it reads. */
   readonly fn: ValueFn;
+  /** The same value as generated code, for the request path (see emit.ts). */
+  readonly emit: EmitValue;
   /** Short human description for error messages: `traits.email`, `"USD"`, `template "…"`. */
   readonly describe: string;
   readonly required: boolean;

@@ -13,6 +13,6 @@ export const constDirective: SourceDirective = {
   description: 'A constant JSON value.',
   compile(raw) {
     const value = deepFreeze(structuredClone(raw));
-    return { fn: () => value, describe: JSON.stringify(value) };
+    return { fn: () => value, emit: (e, out) => `${out} = ${e.constant(value)};\n`, describe: JSON.stringify(value) };
   },
 };

@@ -1,3 +1,4 @@
+import { Emitter, literal } from '../emit';
 import { CompiledPath, Scope } from '../path';
 import { isJsonObject } from '../json';
 
@@ -60,4 +61,21 @@ export function remainder(value: unknown, node: ConsumedNode | null): Record<str
     (out ??= {})[key] = kept;
   }
   return out;
+}
+
+/**
+ * `remainder` as generated code, for a node that is not whole and a `value` known to be a
+ * JSON object: sets `value` to what is left, or undefined.
+ */
+export function emitRemainder(e: Emitter, node: ConsumedNode, value: string): string {
+  const [keys, i, key, kept, out] = [e.local(), e.local(), e.local(), e.local(), e.local()];
+  let code = `${keys} = Object.keys(${value}); ${out} = undefined;\n`;
+  code += `for (${i} = 0; ${i} < ${keys}.length; ${i}++) {\n${key} = ${keys}[${i}];\n${kept} = ${value}[${key}];\nswitch (${key}) {\ncase '__proto__': continue;\n`;
+  for (const [k, child] of node.children) {
+    if (child.whole) code += `case ${literal(k)}: continue;\n`;
+    else {
+      code += `case ${literal(k)}: if (${kept} !== null && typeof ${kept} === 'object' && !Array.isArray(${kept})) {\n${emitRemainder(e, child, kept)}if (${kept} === undefined) continue;\n}\nbreak;\n`;
+    }
+  }
+  return code + `}\nif (${out} === undefined) ${out} = {};\n${out}[${key}] = ${kept};\n}\n${value} = ${out};\n`;
 }

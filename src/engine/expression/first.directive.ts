@@ -1,6 +1,21 @@
 import { pointerJoin } from '../diagnostics';
-import { ValueFn } from './compiled-value';
+import { EmitValue } from '../emit';
+import { CompiledValue, ValueFn } from './compiled-value';
 import { SourceDirective } from './directive';
+
+/** Each candidate runs only while the ones before it were absent or null. */
+function emitFirst(candidates: readonly CompiledValue[]): EmitValue {
+  return (e, out) => {
+    const sawNull = e.local();
+    let code = `${sawNull} = false;\n`;
+    for (const candidate of candidates) {
+      code += candidate.emit(e, out);
+      code += `if (${out} === null) ${sawNull} = true;\nif (${out} === undefined || ${out} === null) {\n`;
+    }
+    code += `${out} = ${sawNull} ? null : undefined;\n`;
+    return code + '}\n'.repeat(candidates.length);
+  };
+}
 
 export const firstDirective: SourceDirective = {
   key: 'first',
@@ -9,7 +24,8 @@ export const firstDirective: SourceDirective = {
     if (!Array.isArray(raw) || raw.length === 0) return null;
     const compiled = raw.map((entry, i) => cc.compileValue(entry, pointerJoin(pointer, i)));
     if (compiled.some((c) => c === null)) return null;
-    const fns: ValueFn[] = compiled.map((c) => c!.fn);
+    const candidates = compiled as CompiledValue[];
+    const fns: ValueFn[] = candidates.map((c) => c.fn);
     const fn: ValueFn = (ctx) => {
       let sawNull = false;
       for (let i = 0; i < fns.length; i++) {
@@ -19,6 +35,6 @@ export const firstDirective: SourceDirective = {
       }
       return sawNull ? null : undefined;
     };
-    return { fn, describe: compiled.map((c) => c!.describe).join(' | ') };
+    return { fn, emit: emitFirst(candidates), describe: candidates.map((c) => c.describe).join(' | ') };
   },
 };

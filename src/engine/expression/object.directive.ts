@@ -12,6 +12,11 @@ export const objectDirective: SourceDirective = {
         const out: Record<string, unknown> = {};
         return fields.fill(ctx, out) > 0 ? out : undefined;
       },
+      emit: (e, out) => {
+        const object = e.local();
+        const written = e.local();
+        return `${object} = {}; ${written} = 0;\n${fields.emit(e, object, written)}${out} = ${written} > 0 ? ${object} : undefined;\n`;
+      },
       describe: 'object',
     };
   },

@@ -8,6 +8,6 @@ export const pathDirective: SourceDirective = {
     if (typeof raw !== 'string') return null;
     const path = cc.compilePathAt(raw, pointer);
     if (!path) return null;
-    return { fn: (ctx) => readPath(path, ctx), describe: path.text };
+    return { fn: (ctx) => readPath(path, ctx), emit: (e, out) => e.read(path, out), describe: path.text };
   },
 };

@@ -26,6 +26,14 @@ export function requiredTypes(condition: unknown): readonly string[] | null {
   return null;
 }
 
+/**
+ * Whether the condition is only a type test (`type == "x"`, `type in [..]`), so that the
+ * plan's index by type already answers it and it need not run.
+ */
+export function isTypeTest(condition: unknown): boolean {
+  return requiredTypes(condition) !== null && Object.keys(condition as object)[0] !== 'and';
+}
+
 function isTypeVar(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const v = (value as Record<string, unknown>).var;

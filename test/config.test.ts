@@ -16,7 +16,7 @@ describe('configuration from the environment', () => {
       corsOrigins: '*',
       adminToken: undefined,
       logLevel: 'info',
-      delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchSize: 75, trackCombinedLimit: null, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expandSharePercent: 25 },
+      delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchSize: 75, trackCombinedLimit: null, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expandSharePercent: 10 },
     });
   });
 

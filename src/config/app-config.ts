@@ -112,7 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     pauseProbeMs: int('DELIVERY_PAUSE_PROBE_MS', 30_000, 10, 3_600_000),
     sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
     expandBatch: int('INBOX_EXPAND_BATCH', 1000, 1, 100_000),
-    expandSharePercent: int('INBOX_EXPAND_SHARE_PERCENT', 25, 1, 100),
+    expandSharePercent: int('INBOX_EXPAND_SHARE_PERCENT', 10, 1, 100),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({

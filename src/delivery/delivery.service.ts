@@ -76,6 +76,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     await this.expander.stop();
     await this.worker.stop();
     if (this.sender instanceof HttpBrazeSender) this.sender.close();
+    await this.store.inbox?.flush();
     this.store.close();
   }
 }

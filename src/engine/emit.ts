@@ -64,9 +64,11 @@ export class Emitter {
     const text =
       "'use strict';\n" +
       (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
-      `return function generated(ctx) {\nconst msg = ctx.msg, it = ctx.item;\n` +
+      // Parenthesised so that V8 compiles it now, not on its first call: code nested too deep
+      // for the parser then fails here, where the caller can fall back, not per message.
+      `return (function generated(ctx) {\nconst msg = ctx.msg, it = ctx.item;\n` +
       (locals.length > 0 ? `let ${locals.join(', ')};\n` : '') +
-      `${this.prelude}${body}};`;
+      `${this.prelude}${body}});`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the class comment
     return new Function('K', text)(this.constants) as F;
   }

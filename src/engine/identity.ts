@@ -45,5 +45,12 @@ export function compileIdentity(raw: Record<string, unknown>, pointer: string, s
     emitPart(e, aliasLabel, label) +
     `if (${name} !== undefined && ${label} !== undefined) return { user_alias: { alias_name: ${name}, alias_label: ${label} }, _update_existing_only: false };\n` +
     `throw new ${e.constant(MapFailure)}('NO_IDENTITY', ${literal(NO_IDENTITY)});\n`;
-  return e.finish<IdentityResolver>(body);
+  try {
+    return e.finish<IdentityResolver>(body);
+  } catch {
+    sink.error('INVALID_VALUE', pointer, 'the identity settings nest too deeply to compile (thousands of transforms or candidates)');
+    return () => {
+      throw new MapFailure('NO_IDENTITY', NO_IDENTITY);
+    };
+  }
 }

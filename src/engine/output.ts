@@ -24,6 +24,8 @@ export interface CompiledOutput {
   run(ctx: RunContext): Record<string, unknown>[];
 }
 
+const IGNORED_TRACE: TraceSink = Object.freeze({ record: () => undefined });
+
 /** Members that decide which Braze user an object updates; `rest` never copies them. */
 const IDENTIFIER_KEYS: ReadonlySet<string> = new Set(['external_id', 'user_alias', 'braze_id', '_update_existing_only']);
 
@@ -49,12 +51,18 @@ export function compileOutput(kind: OutputKindName, raw: Record<string, unknown>
   // The same steps as buildOne, generated now that every field (and so `rest`'s consumption tree) is compiled.
   const e = new Emitter();
   const written = fields.templatedKeys ? null : fields.keys;
-  const runOne = e.finish<BuildOne>(
+  const body =
     `const object = ${target.identified ? `Object.assign({}, ${e.constant(identifiersOf)}(ctx))` : '{}'};\n` +
-      fields.emit(e, 'object', null) +
-      (rest ? rest.emitCopy(e, 'object', { written, reserved }, null) : '') +
-      'return object;\n',
-  );
+    fields.emit(e, 'object', null) +
+    (rest ? rest.emitCopy(e, 'object', { written, reserved }, null) : '') +
+    'return object;\n';
+  let runOne: BuildOne;
+  try {
+    runOne = e.finish<BuildOne>(body);
+  } catch {
+    // Nested past what the parser takes (thousands of transforms or `first` candidates): interpreted.
+    runOne = (ctx) => buildOne(ctx, IGNORED_TRACE);
+  }
 
   const bucketKey = kind === 'identify' ? `${target.endpoint} ${requestOptions.merge_behavior}` : target.endpoint;
   return Object.freeze({

@@ -26,7 +26,11 @@ export class RequestBucket {
     if (at === -1) {
       this.names.push(array);
       this.lists.push(objects);
-    } else this.lists[at].push(...objects);
+    } else {
+      // A loop, not push(...objects): spreading ~120,000 arguments overflows the stack.
+      const list = this.lists[at];
+      for (let i = 0; i < objects.length; i++) list.push(objects[i]);
+    }
   }
 
   /** Braze request bodies, split so that no array exceeds Braze's per-request limit. */

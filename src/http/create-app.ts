@@ -11,6 +11,8 @@ export async function createApp(deps: AppDependencies): Promise<INestApplication
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // Answers are a few bytes of JSON that no client revalidates: no ETag hash per response.
+  app.set('etag', false);
   app.enableCors({
     origin: deps.config.corsOrigins === '*' ? '*' : [...deps.config.corsOrigins],
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS'],

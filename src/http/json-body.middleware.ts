@@ -1,15 +1,14 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import { raw } from 'body-parser';
 import type { NextFunction, Request, Response } from 'express';
 import { IngestError } from '../ingest/ingest-error';
 import { MAX_REQUEST_BYTES } from '../ingest/limits';
+import { BodyTooLargeError, readBody } from './read-body';
 
 export interface JsonRequest extends Request {
   rawBody: Buffer;
   json: unknown;
 }
 
-const readRaw = raw({ type: () => true, limit: MAX_REQUEST_BYTES });
 const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
 
 /**
@@ -19,20 +18,21 @@ const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
-  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+  async use(req: Request, _res: Response, next: NextFunction): Promise<void> {
     if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
+    // Nest runs route middleware once per matching route (`@All('webhook')` matches twice): the body is read once.
+    if ((req as Partial<JsonRequest>).rawBody !== undefined) return next();
     const contentType = req.headers['content-type'] ?? '';
     if (!JSON_TYPES.test(contentType)) {
       return next(new IngestError(415, 'UNSUPPORTED_CONTENT_TYPE', `bodies are JSON sent as application/json or text/plain (got "${contentType.slice(0, 60) || 'none'}")`));
     }
+    let body: Buffer;
     try {
-      await new Promise<void>((resolve, reject) => readRaw(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+      body = await readBody(req, MAX_REQUEST_BYTES);
     } catch (error) {
-      const type = (error as { type?: string }).type;
-      if (type === 'entity.too.large') return next(new IngestError(400, 'BODY_TOO_LARGE', `the request is over ${MAX_REQUEST_BYTES / 1024} KB`));
+      if (error instanceof BodyTooLargeError) return next(new IngestError(400, 'BODY_TOO_LARGE', `the request is over ${MAX_REQUEST_BYTES / 1024} KB`));
       return next(new IngestError(400, 'INVALID_BODY', `the body could not be read: ${(error as Error).message}`));
     }
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const request = req as JsonRequest;
     request.rawBody = body;
     try {

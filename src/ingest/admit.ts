@@ -1,4 +1,4 @@
-import { mapMessage, MappingPlan } from '../engine';
+import { mapMessage, MappingPlan, MapResult } from '../engine';
 import { isJsonObject } from '../engine/json';
 import { QueuedMessage } from '../queue/delivery-queue.port';
 import { BatchEnvelope, enrich } from './enrich';
@@ -111,7 +111,13 @@ export function admit(unpacked: Unpacked, admission: Admission, plan: MappingPla
     }
     const generatedId = verdict.message.messageId === undefined;
     const message = enrich(verdict.message, envelope, arrival, index);
-    const result = mapMessage(plan, message);
+    let result: MapResult;
+    try {
+      result = mapMessage(plan, message);
+    } catch (error) {
+      // mapMessage promises not to throw; should it ever, the message is refused alone, not its whole request.
+      result = { ok: false, error: { code: 'MAPPING_FAILED' as never, message: `the mapping failed on this message: ${error instanceof Error ? error.message : String(error)}` }, warnings: [] };
+    }
     if (!result.ok) {
       rejected.push({ index, code: result.error.code, message: result.error.message });
       unmapped.set(index, message);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { MappingPlan } from '../engine';
 import { Expansion, InboxEntry, Refusal } from '../queue/inbox';
 import { InboxLog } from '../queue/inbox-log';
@@ -31,10 +32,14 @@ export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
   return { messages: admitted.queued, refused, objects: admitted.objects };
 }
 
+/** The least pause between transactions, and the event-loop utilization over a pause above which requests are saturating the loop. */
+const MIN_GAP_MS = 1;
+const SATURATED = 0.85;
+
 /**
- * Makes the inbox's requests into Braze work, oldest first, one transaction at a time. When
- * nothing else is happening it runs back to back; while requests keep arriving it rests
- * between transactions so that it takes about `shareUnderLoad` of the event loop and
+ * Makes the inbox's requests into Braze work, oldest first, one transaction at a time. While
+ * the event loop has time to spare it runs almost back to back; while requests saturate the
+ * loop it rests between transactions so that it takes about `shareUnderLoad` of it and
  * acknowledging requests keeps the rest. What waits meanwhile is on disk, not in memory.
  */
 export class InboxExpander {
@@ -44,8 +49,6 @@ export class InboxExpander {
   private wake: (() => void) | null = null;
   /** When the next transaction may start (performance.now()). */
   private nextAt = 0;
-  /** The inbox's acceptedCount when the last transaction started. */
-  private seen = 0;
 
   private readonly inbox: InboxLog;
 
@@ -61,7 +64,6 @@ export class InboxExpander {
 
   start(): void {
     this.stopping = false;
-    this.seen = this.inbox.acceptedCount;
     this.inbox.onAccepted = () => this.kick();
     this.kick();
   }
@@ -96,13 +98,13 @@ export class InboxExpander {
   }
 
   private async run(): Promise<void> {
+    let gapStart = performance.eventLoopUtilization();
     while (!this.stopping) {
-      // Never inside the caller (a commit), and not before this slice's turn comes round.
-      const wait = this.nextAt - performance.now();
-      await (wait > 0 ? this.rest(wait) : new Promise((r) => setImmediate(r)));
+      // Never inside the caller, and always through a timer, so that an idle loop shows as idle.
+      await this.rest(Math.max(MIN_GAP_MS, this.nextAt - performance.now()));
       if (this.stopping) return;
-      const arrived = this.inbox.acceptedCount !== this.seen;
-      this.seen = this.inbox.acceptedCount;
+      // Requests are saturating the loop when it found no time to idle while this waited.
+      const saturated = performance.eventLoopUtilization(gapStart).utilization > SATURATED;
       const started = performance.now();
       let result;
       try {
@@ -112,17 +114,19 @@ export class InboxExpander {
           return expansion;
         });
       } catch (error) {
-        // The store is busy or failing: the rows stay in the inbox and are tried again.
+        // The store is busy or failing: the requests stay in the inbox and are tried again.
         this.observer.warn?.(`inbox expansion failed, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
         this.nextAt = performance.now() + 1000;
+        gapStart = performance.eventLoopUtilization();
         continue;
       }
       if (result.requests === 0) return;
       this.observer.expanded?.(result.messages, result.duplicates, result.refused);
       if (result.refused > 0) this.observer.warn?.(`${result.refused} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
-      // While requests keep arriving, rest long enough to take only the configured share.
+      // Saturated, rest long enough to take only the configured share; otherwise go straight on.
       const took = performance.now() - started;
-      this.nextAt = performance.now() + (arrived ? took * (1 / this.options.shareUnderLoad - 1) : 0);
+      this.nextAt = performance.now() + (saturated ? took * (1 / this.options.shareUnderLoad - 1) : 0);
+      gapStart = performance.eventLoopUtilization();
     }
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { AcceptedRequest } from './delivery-queue.port';
 import { InboxEntry } from './inbox';
@@ -33,10 +33,9 @@ export class InboxLog {
   private read: LogPosition;
   private readFd: { segment: number; fd: number } | null = null;
   private waiting: { record: Buffer; messages: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private writing = false;
   private pendingRequests = 0;
   private pendingMessages = 0;
-  /** Requests appended since the process started; the expander reads it to tell whether requests are arriving. */
-  acceptedCount = 0;
   /** Called after accepted requests have been appended. */
   onAccepted: (() => void) | null = null;
 
@@ -51,7 +50,7 @@ export class InboxLog {
     const segments = this.segments();
     for (const s of segments) if (s < start.segment) rmSync(join(dir, segmentName(s)), { force: true });
     this.writeSegment = Math.max(start.segment, ...segments);
-    this.fd = openSync(join(dir, segmentName(this.writeSegment)), 'a+');
+    this.fd = openSync(join(dir, segmentName(this.writeSegment)), 'a');
     this.writeOffset = fstatSync(this.fd).size;
     this.recover();
   }
@@ -91,41 +90,55 @@ export class InboxLog {
     header.copy(record, PREFIX_BYTES);
     request.body.copy(record, PREFIX_BYTES + header.length);
     return new Promise((resolve, reject) => {
-      if (this.waiting.push({ record, messages: request.messages, resolve, reject }) === 1) setImmediate(() => this.appendWaiting());
+      this.waiting.push({ record, messages: request.messages, resolve, reject });
+      if (!this.writing && this.waiting.length === 1) setImmediate(() => this.appendWaiting());
     });
   }
 
-  /** Group commit: the requests of one event-loop turn go out in one write (and one fdatasync). */
+  /**
+   * Group commit: whatever waits goes out in one write (and one fdatasync) on libuv's thread
+   * pool, so the event loop serves other requests meanwhile; those wait for the next write.
+   * One write at a time keeps the records in order.
+   */
   private appendWaiting(): void {
+    if (this.writing || this.waiting.length === 0) return;
     const group = this.waiting;
     this.waiting = [];
-    const bytes = Buffer.concat(group.map((g) => g.record));
-    try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written, bytes.length - written, this.writeOffset + written);
-      if (this.sync) fdatasyncSync(this.fd);
-    } catch (error) {
-      // A short write leaves a torn tail: cut it, so the next append starts clean.
-      try {
-        ftruncateSync(this.fd, this.writeOffset);
-      } catch {
-        // the next open's recovery cuts it instead
+    this.writing = true;
+    const bytes = group.length === 1 ? group[0].record : Buffer.concat(group.map((g) => g.record));
+    const done = (error: unknown) => {
+      this.writing = false;
+      if (error) {
+        // A short write leaves a torn tail: cut it, so the next append starts clean.
+        ftruncate(this.fd, this.writeOffset, () => {
+          group.forEach((g) => g.reject(error));
+          this.appendWaiting();
+        });
+        return;
       }
-      group.forEach((g) => g.reject(error));
-      return;
-    }
-    this.writeOffset += bytes.length;
-    this.pendingRequests += group.length;
-    for (const g of group) this.pendingMessages += g.messages;
-    this.acceptedCount += group.length;
-    group.forEach((g) => g.resolve());
-    if (this.writeOffset >= this.segmentBytes) this.rotate();
-    this.onAccepted?.();
+      this.writeOffset += bytes.length;
+      this.pendingRequests += group.length;
+      for (const g of group) this.pendingMessages += g.messages;
+      group.forEach((g) => g.resolve());
+      if (this.writeOffset >= this.segmentBytes) this.rotate();
+      this.onAccepted?.();
+      this.appendWaiting();
+    };
+    // Appended without a position: on an O_APPEND descriptor the kernel puts it at the end.
+    const writeFrom = (at: number) =>
+      write(this.fd, bytes, at, bytes.length - at, null, (error, written) => {
+        if (error) return done(error);
+        if (at + written < bytes.length) return writeFrom(at + written);
+        if (!this.sync) return done(null);
+        fdatasync(this.fd, done);
+      });
+    writeFrom(0);
   }
 
   private rotate(): void {
     closeSync(this.fd);
     this.writeSegment++;
-    this.fd = openSync(join(this.dir, segmentName(this.writeSegment)), 'a+');
+    this.fd = openSync(join(this.dir, segmentName(this.writeSegment)), 'a');
     this.writeOffset = 0;
     if (this.sync) {
       const dirFd = openSync(this.dir, 'r');
@@ -165,6 +178,11 @@ export class InboxLog {
     return { requests: this.pendingRequests, messages: this.pendingMessages };
   }
 
+  /** Resolves once every accepted request has been written (or refused): before closing. */
+  async flush(): Promise<void> {
+    while (this.writing || this.waiting.length > 0) await new Promise((r) => setTimeout(r, 1));
+  }
+
   close(): void {
     if (this.readFd) closeSync(this.readFd.fd);
     closeSync(this.fd);
@@ -175,12 +193,16 @@ export class InboxLog {
     const onward = () => (at.segment < this.writeSegment ? this.recordAt({ segment: at.segment + 1, offset: 0 }) : null);
     const fd = this.fdFor(at.segment);
     if (fd === null) return onward() ?? 'end';
+    // In the segment being written, only what completed writes put there (a write may be in flight).
+    const limit = at.segment === this.writeSegment ? this.writeOffset : Number.POSITIVE_INFINITY;
+    if (at.offset >= limit) return 'end';
     const prefix = Buffer.alloc(PREFIX_BYTES);
     const got = readSync(fd, prefix, 0, PREFIX_BYTES, at.offset);
     if (got === 0) return onward() ?? 'end';
     if (got < PREFIX_BYTES || prefix.readUInt32BE(0) !== MAGIC) return onward() ?? 'torn';
     const headerLength = prefix.readUInt32BE(4);
     const bodyLength = prefix.readUInt32BE(8);
+    if (at.offset + PREFIX_BYTES + headerLength + bodyLength > limit) return 'torn';
     const payload = Buffer.allocUnsafe(headerLength + bodyLength);
     if (readSync(fd, payload, 0, payload.length, at.offset + PREFIX_BYTES) < payload.length) return onward() ?? 'torn';
     let header: { source: string; receivedAt: number; idBase: string; skip: number[]; messages: number };
@@ -193,8 +215,8 @@ export class InboxLog {
     return { entry, next: { segment: at.segment, offset: at.offset + PREFIX_BYTES + payload.length } };
   }
 
+  /** A descriptor to read `segment` with (the write descriptor is append-only). */
   private fdFor(segment: number): number | null {
-    if (segment === this.writeSegment) return this.fd;
     if (this.readFd?.segment === segment) return this.readFd.fd;
     if (this.readFd) closeSync(this.readFd.fd);
     this.readFd = null;

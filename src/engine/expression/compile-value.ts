@@ -3,7 +3,7 @@ import { EmitValue, literal } from '../emit';
 import { TRANSFORM_FAILED, Transform, TRANSFORMS } from '../transforms';
 import { RunContext, warn } from '../run-context';
 import { CompileContext, CompiledValue, ValueFn } from './compiled-value';
-import { constDirective } from './const.directive';
+import { constDirective, deepFreeze } from './const.directive';
 import { SourceDirective } from './directive';
 import { firstDirective } from './first.directive';
 import { objectDirective } from './object.directive';
@@ -18,7 +18,13 @@ const SOURCE_KEYS = Object.keys(SOURCE_DIRECTIVES);
 const KNOWN_KEYS = new Set([...SOURCE_KEYS, 'transform', 'default', 'required']);
 
 function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // Nested deeper than the stack allows (the CLI and library take any input).
+    text = Array.isArray(value) ? '[…]' : '{…}';
+  }
   return text.length > 40 ? text.slice(0, 37) + '...' : text;
 }
 
@@ -104,7 +110,8 @@ export function compileValue(raw: unknown, pointer: string, cc: CompileContext):
   const source = SOURCE_DIRECTIVES[key].compile(spec[key], pointerJoin(pointer, key), cc);
   if (!source) return null;
   const transforms = compileTransforms(spec.transform);
-  const fallback = Object.hasOwn(spec, 'default') ? { value: structuredClone(spec.default) } : null;
+  // Frozen like `const`: the same default object goes into every message's output.
+  const fallback = Object.hasOwn(spec, 'default') ? { value: deepFreeze(structuredClone(spec.default)) } : null;
   return Object.freeze({
     fn: withModifiers(source.fn, source.describe, transforms, fallback),
     emit: emitWithModifiers(source.emit, source.describe, transforms, fallback),

@@ -1,6 +1,6 @@
 import { SourceDirective } from './directive';
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const member of Object.values(value)) deepFreeze(member);
     Object.freeze(value);

@@ -46,5 +46,13 @@ export function compileLogic(raw: unknown, pointer: string, sink: FindingSink): 
 /** A rule condition: compiled once, answering a boolean per message. */
 export function compileCondition(raw: unknown, pointer: string, sink: FindingSink): (message: unknown) => boolean {
   const fn = compileLogic(raw, pointer, sink);
-  return (message) => truthy(fn(message));
+  // json-logic coerces like JavaScript, which throws on an object whose toString is not a
+  // function ({"toString": 1}); such a message does not match, and mapping never throws.
+  return (message) => {
+    try {
+      return truthy(fn(message));
+    } catch {
+      return false;
+    }
+  };
 }

@@ -7,7 +7,8 @@ import { corpus } from './corpus';
 
 /**
  * Delivery to the Braze sandbox: ingest N corpus messages while the sandbox refuses the key
- * (delivery paused, the backlog builds on disk), then fix the key and time the drain.
+ * (delivery paused, the backlog builds on disk), wait until the inbox is made into work, then
+ * fix the key and time the drain.
  * node dist-bench/bench/delivery-load.js [MESSAGES]
  */
 export async function measureDelivery(total: number) {
@@ -28,6 +29,9 @@ export async function measureDelivery(total: number) {
     const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ batch: messages.slice(i, i + 100) }) });
     if (res.status !== 200) throw new Error(`ingest failed: ${res.status}`);
   }
+  // Delivery alone: the accepted requests are made into work first.
+  const inbox = async () => ((await (await fetch(`${url}/health/ready`)).json()) as { details: { queue: { inboxMessages: number } } }).details.queue.inboxMessages;
+  while ((await inbox()) > 0) await new Promise((r) => setTimeout(r, 200));
   const brazeRequestsBefore = sandbox.requests.length;
   const started = Date.now();
   sandbox.apiKey = 'right-key';

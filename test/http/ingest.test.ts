@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { basic, startApp, TestApp } from '../helpers/app';
 
@@ -57,6 +58,24 @@ describe('ingestion over HTTP', () => {
     expect(body.length).toBeGreaterThan(150_000);
     await post('/v1/batch').set('Content-Type', 'application/json').send(body).expect(200, { success: true });
     expect(t.queue.messages.filter((m) => m.messageId.startsWith('big-'))).toHaveLength(100);
+  });
+
+  it('takes gzip and deflate bodies, and holds the 500 KB limit after decompression', async () => {
+    // fetch, not supertest: superagent serialises a Buffer sent as JSON.
+    const send = async (encoding: string, bytes: Buffer) => {
+      const res = await fetch(`${t.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: basic('any') }, body: bytes });
+      return { status: res.status, body: await res.json() };
+    };
+    const body = JSON.stringify({ batch: [track({ messageId: 'gz-1' }), track({ messageId: 'gz-2' })] });
+    expect(await send('gzip', gzipSync(body))).toEqual({ status: 200, body: { success: true } });
+    expect(await send('deflate', deflateSync(JSON.stringify({ batch: [track({ messageId: 'gz-3' })] })))).toEqual({ status: 200, body: { success: true } });
+    expect(t.queue.messages.filter((m) => m.messageId.startsWith('gz-')).map((m) => m.messageId)).toEqual(['gz-1', 'gz-2', 'gz-3']);
+    // 600 KB of JSON that compresses to a few KB: refused by what it inflates to.
+    const bomb = gzipSync(JSON.stringify({ batch: [track({ properties: { x: 'y'.repeat(600 * 1024) } })] }));
+    expect(bomb.length).toBeLessThan(10_000);
+    expect(await send('gzip', bomb)).toMatchObject({ status: 400, body: { error: { code: 'BODY_TOO_LARGE' } } });
+    expect(await send('br', Buffer.from(body))).toEqual({ status: 400, body: { success: false, error: { code: 'INVALID_BODY', message: 'the body could not be read: unsupported content encoding "br"' } } });
+    expect(await send('gzip', Buffer.from(body))).toMatchObject({ status: 400, body: { error: { code: 'INVALID_BODY' } } });
   });
 
   it('in a batch, valid messages are accepted and each invalid one is reported by index and recorded', async () => {

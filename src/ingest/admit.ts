@@ -43,7 +43,6 @@ export function unpack(source: IngestSource, body: unknown): Unpacked {
 
 /** Everything admission depends on besides the body: fixed per request, so admitting again gives the same messages. */
 export interface Admission {
-  readonly source: IngestSource;
   readonly receivedAt: number;
   /** Messages without a messageId get `<idBase>-<index>`. */
   readonly idBase: string;

@@ -23,7 +23,7 @@ export interface ExpanderObserver {
 export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
   const source = entry.source as IngestSource;
   const unpacked = unpack(source, JSON.parse(entry.body.toString('utf8')));
-  const admitted = admit(unpacked, { source, receivedAt: entry.receivedAt, idBase: entry.idBase, sized: isSized(entry.body) }, plan, new Set(entry.skip));
+  const admitted = admit(unpacked, { receivedAt: entry.receivedAt, idBase: entry.idBase, sized: isSized(entry.body) }, plan, new Set(entry.skip));
   const refused: Refusal[] = admitted.rejected.map((r) => {
     const message = admitted.unmapped.get(r.index);
     const messageId = typeof message?.messageId === 'string' ? message.messageId : `${entry.idBase}-${r.index}`;
@@ -90,11 +90,6 @@ export class InboxExpander {
     this.inbox.onAccepted = null;
     this.wake?.();
     await this.running;
-  }
-
-  /** Resolves once the inbox is empty (for tests and the benchmark). */
-  async drained(): Promise<void> {
-    while (this.inbox.pending().requests > 0 && !this.stopping) await new Promise((r) => setTimeout(r, 5));
   }
 
   private async run(): Promise<void> {

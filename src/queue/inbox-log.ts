@@ -1,7 +1,8 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, write } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { AcceptedRequest } from './delivery-queue.port';
 import { InboxEntry } from './inbox';
+import { encodeRecord, readRecord } from './inbox-record';
 
 /** Where the next record to expand starts. Committed with the work made from what precedes it. */
 export interface LogPosition {
@@ -9,9 +10,6 @@ export interface LogPosition {
   readonly offset: number;
 }
 
-/** 'SBI1', the header's length, the body's length. */
-const MAGIC = 0x53424931;
-const PREFIX_BYTES = 12;
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 const segmentName = (segment: number) => `${String(segment).padStart(10, '0')}.log`;
@@ -82,13 +80,7 @@ export class InboxLog {
   }
 
   accept(request: AcceptedRequest): Promise<void> {
-    const header = Buffer.from(JSON.stringify({ source: request.source, receivedAt: request.receivedAt, idBase: request.idBase, skip: request.skip, messages: request.messages }));
-    const record = Buffer.allocUnsafe(PREFIX_BYTES + header.length + request.body.length);
-    record.writeUInt32BE(MAGIC, 0);
-    record.writeUInt32BE(header.length, 4);
-    record.writeUInt32BE(request.body.length, 8);
-    header.copy(record, PREFIX_BYTES);
-    request.body.copy(record, PREFIX_BYTES + header.length);
+    const record = encodeRecord(request);
     return new Promise((resolve, reject) => {
       this.waiting.push({ record, messages: request.messages, resolve, reject });
       if (!this.writing && this.waiting.length === 1) setImmediate(() => this.appendWaiting());
@@ -189,30 +181,12 @@ export class InboxLog {
   }
 
   private recordAt(at: LogPosition): { entry: InboxEntry; next: LogPosition } | 'end' | 'torn' {
-    // Past the end of an older segment (or a torn tail there, which rotation never leaves): the next one.
-    const onward = () => (at.segment < this.writeSegment ? this.recordAt({ segment: at.segment + 1, offset: 0 }) : null);
     const fd = this.fdFor(at.segment);
-    if (fd === null) return onward() ?? 'end';
     // In the segment being written, only what completed writes put there (a write may be in flight).
-    const limit = at.segment === this.writeSegment ? this.writeOffset : Number.POSITIVE_INFINITY;
-    if (at.offset >= limit) return 'end';
-    const prefix = Buffer.alloc(PREFIX_BYTES);
-    const got = readSync(fd, prefix, 0, PREFIX_BYTES, at.offset);
-    if (got === 0) return onward() ?? 'end';
-    if (got < PREFIX_BYTES || prefix.readUInt32BE(0) !== MAGIC) return onward() ?? 'torn';
-    const headerLength = prefix.readUInt32BE(4);
-    const bodyLength = prefix.readUInt32BE(8);
-    if (at.offset + PREFIX_BYTES + headerLength + bodyLength > limit) return 'torn';
-    const payload = Buffer.allocUnsafe(headerLength + bodyLength);
-    if (readSync(fd, payload, 0, payload.length, at.offset + PREFIX_BYTES) < payload.length) return onward() ?? 'torn';
-    let header: { source: string; receivedAt: number; idBase: string; skip: number[]; messages: number };
-    try {
-      header = JSON.parse(payload.subarray(0, headerLength).toString('utf8'));
-    } catch {
-      return onward() ?? 'torn';
-    }
-    const entry: InboxEntry = { ...header, body: payload.subarray(headerLength) };
-    return { entry, next: { segment: at.segment, offset: at.offset + PREFIX_BYTES + payload.length } };
+    const record = fd === null ? 'end' : readRecord(fd, at.offset, at.segment === this.writeSegment ? this.writeOffset : Number.POSITIVE_INFINITY);
+    // Past the end of an older segment (or a torn tail there, which rotation never leaves): the next one.
+    if (typeof record === 'string') return at.segment < this.writeSegment ? this.recordAt({ segment: at.segment + 1, offset: 0 }) : record;
+    return { entry: record.entry, next: { segment: at.segment, offset: at.offset + record.length } };
   }
 
   /** A descriptor to read `segment` with (the write descriptor is append-only). */

@@ -66,6 +66,9 @@ export class SqliteQueue implements DeliveryQueue {
   private readonly lock: string | null;
   /** Null when the store is opened beside a running service (the CLI): the inbox is that service's. */
   readonly inbox: InboxLog | null;
+  /** The objects this process has in flight: counted here, so stats need not read every row's state. */
+  private readonly leased = new Set<number>();
+  private readonly keepLeases: boolean;
 
   constructor(
     dataDir: string,
@@ -74,7 +77,8 @@ export class SqliteQueue implements DeliveryQueue {
   ) {
     mkdirSync(dataDir, { recursive: true });
     // The CLI opens the store beside a running service, so it neither locks nor touches leases.
-    this.lock = options.keepLeases ? null : takeLock(dataDir);
+    this.keepLeases = options.keepLeases ?? false;
+    this.lock = this.keepLeases ? null : takeLock(dataDir);
     this.db = new Database(join(dataDir, options.file ?? 'segment-braze.db'));
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a killed process; FULL also survives power loss.
@@ -98,9 +102,9 @@ export class SqliteQueue implements DeliveryQueue {
         SELECT message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts + 1, ?, ?, ? FROM work WHERE id = ?`),
       merged: db.prepare<[string], { m: number }>('SELECT 1 AS m FROM merged_aliases WHERE merge_key = ?'),
       markMerged: db.prepare('INSERT OR IGNORE INTO merged_aliases (merge_key, merged_at) VALUES (?, ?)'),
-      counts: db.prepare<[], { pending: number; leased: number; oldest: number | null }>(
-        `SELECT SUM(state = ${PENDING}) AS pending, SUM(state = ${LEASED}) AS leased, MIN(enqueued_at) AS oldest FROM work`,
-      ),
+      // COUNT(*) and MIN read the narrow work_enqueued index, not the table's rows (~1 KB each).
+      counts: db.prepare<[], { total: number; oldest: number | null }>('SELECT COUNT(*) AS total, MIN(enqueued_at) AS oldest FROM work'),
+      leasedCount: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM work WHERE state = ${LEASED}`),
       refuse: db.prepare(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts, reason, status, failed_at)
         VALUES (?, ?, '${UNMAPPED}', '-', NULL, '{}', ?, NULL, ?, 0, ?, NULL, ?)`),
       deadCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
@@ -215,20 +219,29 @@ export class SqliteQueue implements DeliveryQueue {
           if (chosen.length === limit) break;
         }
       }
+      for (const id of chosen) this.leased.add(id);
       return chosen.map((id) => toItem(this.statements.lease.get(id)!));
     })();
   }
 
   ack(ids: readonly number[]): void {
     this.db.transaction(() => ids.forEach((id) => this.statements.ack.run(id)))();
+    this.settled(ids);
   }
 
   retry(ids: readonly number[], notBefore: number): void {
     this.db.transaction(() => ids.forEach((id) => this.statements.retry.run(notBefore, id)))();
+    this.settled(ids);
   }
 
   release(ids: readonly number[]): void {
     this.db.transaction(() => ids.forEach((id) => this.statements.release.run(id)))();
+    this.settled(ids);
+  }
+
+  /** No longer in flight (after the transaction that says so has committed). */
+  private settled(ids: readonly number[]): void {
+    for (const id of ids) this.leased.delete(id);
   }
 
   deadLetter(entries: readonly { id: number; reason: string; status: number | null }[]): void {
@@ -239,6 +252,7 @@ export class SqliteQueue implements DeliveryQueue {
         this.statements.ack.run(e.id);
       }
     })();
+    this.settled(entries.map((e) => e.id));
   }
 
   isMerged(mergeKey: string): boolean {
@@ -268,11 +282,13 @@ export class SqliteQueue implements DeliveryQueue {
   }
 
   stats(): QueueStats {
-    const { pending, leased, oldest } = this.statements.counts.get()!;
+    const { total, oldest } = this.statements.counts.get()!;
+    // Beside a running service (the CLI) the leases are that process's: read them from the rows.
+    const leased = this.keepLeases ? this.statements.leasedCount.get()!.n : this.leased.size;
     return {
       inboxMessages: this.inbox?.pending().messages ?? 0,
-      pending: pending ?? 0,
-      leased: leased ?? 0,
+      pending: total - leased,
+      leased,
       oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, this.now() - oldest),
       deadLetters: this.statements.deadCount.get()!.n,
     };

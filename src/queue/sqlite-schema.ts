@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS work (
 );
 -- Leases read the head in id order (see lease()); a per-user index cost a random B-tree write per object.
 DROP INDEX IF EXISTS work_user;
+-- Appended in order (enqueued_at only grows), so cheap to keep: it lets stats count rows and find the oldest without reading them.
+CREATE INDEX IF NOT EXISTS work_enqueued ON work(enqueued_at);
 CREATE TABLE IF NOT EXISTS dead_letters (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   message_id TEXT NOT NULL,

@@ -63,7 +63,7 @@ describe('ingestion over HTTP', () => {
   it('takes gzip and deflate bodies, and holds the 500 KB limit after decompression', async () => {
     // fetch, not supertest: superagent serialises a Buffer sent as JSON.
     const send = async (encoding: string, bytes: Buffer) => {
-      const res = await fetch(`${t.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: basic('any') }, body: bytes });
+      const res = await fetch(`${t.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: basic('any') }, body: new Uint8Array(bytes) });
       return { status: res.status, body: await res.json() };
     };
     const body = JSON.stringify({ batch: [track({ messageId: 'gz-1' }), track({ messageId: 'gz-2' })] });

@@ -1,0 +1,45 @@
+import { readSync } from 'node:fs';
+import { AcceptedRequest } from './delivery-queue.port';
+import { InboxEntry } from './inbox';
+
+/** A record: 'SBI1', the header's length, the body's length (big-endian u32s), the header as JSON, the body. */
+const MAGIC = 0x53424931;
+const PREFIX_BYTES = 12;
+
+type Header = Omit<InboxEntry, 'body'>;
+
+export function encodeRecord(request: AcceptedRequest): Buffer {
+  const header: Header = { source: request.source, receivedAt: request.receivedAt, idBase: request.idBase, skip: request.skip, messages: request.messages };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const record = Buffer.allocUnsafe(PREFIX_BYTES + headerBytes.length + request.body.length);
+  record.writeUInt32BE(MAGIC, 0);
+  record.writeUInt32BE(headerBytes.length, 4);
+  record.writeUInt32BE(request.body.length, 8);
+  headerBytes.copy(record, PREFIX_BYTES);
+  request.body.copy(record, PREFIX_BYTES + headerBytes.length);
+  return record;
+}
+
+/**
+ * The record at `offset` of an open segment, read only up to `limit` (the end of completed
+ * writes): 'end' when nothing starts there, 'torn' when what starts there is not a whole record.
+ */
+export function readRecord(fd: number, offset: number, limit: number): { entry: InboxEntry; length: number } | 'end' | 'torn' {
+  if (offset >= limit) return 'end';
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  const got = readSync(fd, prefix, 0, PREFIX_BYTES, offset);
+  if (got === 0) return 'end';
+  if (got < PREFIX_BYTES || prefix.readUInt32BE(0) !== MAGIC) return 'torn';
+  const headerLength = prefix.readUInt32BE(4);
+  const length = PREFIX_BYTES + headerLength + prefix.readUInt32BE(8);
+  if (offset + length > limit) return 'torn';
+  const payload = Buffer.allocUnsafe(length - PREFIX_BYTES);
+  if (readSync(fd, payload, 0, payload.length, offset + PREFIX_BYTES) < payload.length) return 'torn';
+  let header: Header;
+  try {
+    header = JSON.parse(payload.subarray(0, headerLength).toString('utf8')) as Header;
+  } catch {
+    return 'torn';
+  }
+  return { entry: { ...header, body: payload.subarray(headerLength) }, length };
+}

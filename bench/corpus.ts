@@ -8,7 +8,8 @@ export interface CorpusOptions {
   varied: boolean;
 }
 
-function prng(seed: number) {
+/** A small seeded xorshift generator: the same numbers on every machine. */
+export function prng(seed: number) {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;

@@ -1,15 +1,7 @@
-import { QueuedMessage } from './delivery-queue.port';
+import { AcceptedRequest, QueuedMessage } from './delivery-queue.port';
 
-/** A stored request, as the expansion reads it back. */
-export interface InboxEntry {
-  readonly source: string;
-  readonly body: Buffer;
-  readonly receivedAt: number;
-  readonly idBase: string;
-  readonly skip: readonly number[];
-  /** How many of its messages were accepted. */
-  readonly messages: number;
-}
+/** A stored request, as the expansion reads it back: what the request path stored. */
+export type InboxEntry = AcceptedRequest;
 
 /** A message that was acknowledged but cannot be made into Braze work now (the mapping changed in between, say). */
 export interface Refusal {

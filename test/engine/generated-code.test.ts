@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { corpus } from '../../bench/corpus';
+import { corpus, prng } from '../../bench/corpus';
 import { MappingPlan, MapResult } from '../../src/engine';
 import { firstObject, mapMessage, planOf, ROOT } from '../helpers/engine';
 
@@ -89,16 +89,6 @@ ${HOSTILE_NAMES.map((n, i) => `        ${JSON.stringify(n)}: { path: ${JSON.stri
 function hostileMessages(): unknown[] {
   const traits = Object.fromEntries(HOSTILE_NAMES.map((n, i) => [n, i % 3 === 2 ? { [n]: n } : n]));
   return [{ type: 'identify', traits }, { type: 'identify', traits: { ...traits, [HOSTILE_NAMES[0]]: '' } }, { type: 'identify', traits: { [HOSTILE_NAMES[0]]: 'u' } }];
-}
-
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
 }
 
 const KEYS = ['userId', 'anonymousId', 'previousId', 'event', 'name', 'groupId', 'traits', 'properties', 'products', 'context', 'source', 'timestamp', 'receivedAt',

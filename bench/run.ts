@@ -33,21 +33,36 @@ function engine(label: string, messages: Json[]) {
   return { label, messages: messages.length, compiled, floor, mappingKit: kit, compiledJson, floorJson };
 }
 
-async function ingestion(seconds: number) {
+type Load = Awaited<ReturnType<typeof loadBatches>>;
+
+/**
+ * The service and the bare ceiling, alternated over several rounds (each service round on a
+ * fresh DATA_DIR), so that the machine's drift during the run falls on both alike; the ratio
+ * reported is the median of the rounds' ratios. The first round also times the drain.
+ */
+async function ingestion(seconds: number, rounds: number) {
   const sandbox = await startBrazeSandbox({ apiKey: 'other' }); // Braze refuses the key: delivery pauses, ingestion alone is measured
-  const service = await startService({ BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'bench' });
-  await loadBatches(service.url, 2, 10); // warm-up
-  await drainInbox(service.url);
-  const withQueue = await loadBatches(service.url, seconds, 10);
-  // What the load left in the inbox is made into work once the requests stop: that rate bounds sustained throughput.
-  const drain = await drainInbox(service.url);
-  await service.stop();
-  const bare = await startProcess(join(ROOT, 'dist-bench', 'bench', 'bare-server.js'), {}, '/');
-  await loadBatches(bare.url, 2, 10);
-  const ceiling = await loadBatches(bare.url, seconds, 10);
-  await bare.stop();
+  const results: { withQueue: Load; ceiling: Load; ratio: number }[] = [];
+  let drain: Awaited<ReturnType<typeof drainInbox>> | null = null;
+  for (let round = 0; round < rounds; round++) {
+    const service = await startService({ BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'bench' });
+    await loadBatches(service.url, 2, 10); // warm-up
+    await drainInbox(service.url);
+    const withQueue = await loadBatches(service.url, seconds, 10);
+    // What the load left in the inbox is made into work once the requests stop: that rate bounds sustained throughput.
+    if (round === 0) drain = await drainInbox(service.url);
+    await service.stop();
+    const bare = await startProcess(join(ROOT, 'dist-bench', 'bench', 'bare-server.js'), {}, '/');
+    await loadBatches(bare.url, 2, 10);
+    const ceiling = await loadBatches(bare.url, seconds, 10);
+    await bare.stop();
+    results.push({ withQueue, ceiling, ratio: withQueue.messagesPerSecond / ceiling.messagesPerSecond });
+  }
   await sandbox.close();
-  return { withQueue, ceiling, ratio: Number((withQueue.messagesPerSecond / ceiling.messagesPerSecond).toFixed(2)), drain };
+  const byRatio = [...results].sort((a, b) => a.ratio - b.ratio);
+  const median = byRatio[Math.floor(byRatio.length / 2)];
+  const ratios = results.map((r) => Number(r.ratio.toFixed(2)));
+  return { withQueue: median.withQueue, ceiling: median.ceiling, ratio: Number(median.ratio.toFixed(2)), ratios, rounds: results, drain: drain! };
 }
 
 async function queueStats(url: string): Promise<{ inboxMessages: number; pending: number }> {
@@ -100,7 +115,7 @@ async function main(): Promise<void> {
   const regular = [...corpus(QUICK ? 20000 : 100000, { seed: 42, varied: false })].map((m) => JSON.parse(JSON.stringify(m)) as Json);
   const varied = [...corpus(QUICK ? 20000 : 100000, { seed: 43, varied: true })].map((m) => JSON.parse(JSON.stringify(m)) as Json);
   const engines = [engine('realistic corpus', regular), engine('varied shapes', varied)];
-  const http = await ingestion(QUICK ? 5 : 15);
+  const http = await ingestion(QUICK ? 5 : 10, QUICK ? 1 : 3);
   const delivery = await measureDelivery(QUICK ? 20000 : 100000);
   const mem = await memory(QUICK ? 100000 : 1000000);
 
@@ -114,7 +129,7 @@ async function main(): Promise<void> {
     row('', '', rate(e.compiled), `mapping-kit ${ns(e.mappingKit)}`, (e.mappingKit.medianNs / e.compiled.medianNs).toFixed(1) + '× mapping-kit speed', '≥ 10×');
     row(`2. engine + JSON, ${e.label}`, 'parse + map + stringify', ns(e.compiledJson), `hand-written ${ns(e.floorJson)}`, (e.floorJson.medianNs / e.compiledJson.medianNs).toFixed(2) + '×', '');
   }
-  row('3. ingestion /v1/batch (100 msgs)', 'messages/s, p50/p99', `${http.withQueue.messagesPerSecond.toFixed(0)} msg/s, ${http.withQueue.requestsPerSecond.toFixed(0)} req/s, ${http.withQueue.p50ms}/${http.withQueue.p99ms} ms`, `bare node:http ${http.ceiling.messagesPerSecond.toFixed(0)} msg/s, ${http.ceiling.p50ms}/${http.ceiling.p99ms} ms`, `${http.ratio}× ceiling`, '≥ 0.60×');
+  row('3. ingestion /v1/batch (100 msgs)', 'messages/s, p50/p99', `${http.withQueue.messagesPerSecond.toFixed(0)} msg/s, ${http.withQueue.requestsPerSecond.toFixed(0)} req/s, ${http.withQueue.p50ms}/${http.withQueue.p99ms} ms`, `bare node:http ${http.ceiling.messagesPerSecond.toFixed(0)} msg/s, ${http.ceiling.p50ms}/${http.ceiling.p99ms} ms`, `${http.ratio}× ceiling (median of ${http.ratios.join(', ')})`, '≥ 0.60×');
   row('', 'inbox made into work once the load stops', `${http.drain.messagesPerSecond} msg/s (${http.drain.messages} msgs in ${http.drain.seconds.toFixed(1)} s)`, '', '', '');
   row('4. delivery to the sandbox', 'objects/s; requests per 1,000 msgs', `${delivery.objectsPerSecond} obj/s; ${delivery.brazeRequestsPer1000Messages} req/1k`, `fewest possible ${delivery.fewestPossibleRequests} req`, `${(delivery.packingEfficiency * 100).toFixed(1)}% packed`, '≥ 90%');
   row(`5. memory, ${mem.samples[mem.samples.length - 1].accepted} msgs queued, Braze down`, 'RSS by messages accepted', mem.samples.map((s) => `${s.accepted / 1000}k: ${s.rssMb} MB`).join(', '), `${mem.queued} objects and ${mem.inbox} inbox messages on disk`, `${mem.growthMb} MB spread after the first step`, '≤ 100 MB');

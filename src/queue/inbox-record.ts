@@ -8,16 +8,16 @@ const PREFIX_BYTES = 12;
 
 type Header = Omit<InboxEntry, 'body'>;
 
-export function encodeRecord(request: AcceptedRequest): Buffer {
+/** The record as two parts, prefix and header, then the body itself, for one vectored write. */
+export function encodeRecord(request: AcceptedRequest): Buffer[] {
   const header: Header = { source: request.source, receivedAt: request.receivedAt, idBase: request.idBase, skip: request.skip, messages: request.messages };
-  const headerBytes = Buffer.from(JSON.stringify(header));
-  const record = Buffer.allocUnsafe(PREFIX_BYTES + headerBytes.length + request.body.length);
-  record.writeUInt32BE(MAGIC, 0);
-  record.writeUInt32BE(headerBytes.length, 4);
-  record.writeUInt32BE(request.body.length, 8);
-  headerBytes.copy(record, PREFIX_BYTES);
-  request.body.copy(record, PREFIX_BYTES + headerBytes.length);
-  return record;
+  const json = JSON.stringify(header);
+  const head = Buffer.allocUnsafe(PREFIX_BYTES + Buffer.byteLength(json));
+  head.writeUInt32BE(MAGIC, 0);
+  head.writeUInt32BE(head.length - PREFIX_BYTES, 4);
+  head.writeUInt32BE(request.body.length, 8);
+  head.write(json, PREFIX_BYTES);
+  return [head, request.body];
 }
 
 /**

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './http/create-app';
 import { MappingLoadError } from './mapping/mapping-load.error';
 import { loadMappings, MappingRegistry } from './mapping/mapping.registry';
+import { InboxDamagedError } from './queue/inbox-log';
 import { SqliteQueue, StoreLockedError } from './queue/sqlite-queue.adapter';
 
 async function bootstrap(): Promise<void> {
@@ -25,7 +26,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   // Configuration and mapping problems are the user's to fix: print them plainly, no stack.
-  const plain = error instanceof ConfigError || error instanceof MappingLoadError || error instanceof StoreLockedError;
+  const plain = error instanceof ConfigError || error instanceof MappingLoadError || error instanceof StoreLockedError || error instanceof InboxDamagedError;
   process.stderr.write(`segment-braze: ${plain ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -64,6 +64,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     if (this.sender.dryRun) this.logger.warn('DRY-RUN: BRAZE_REST_ENDPOINT/BRAZE_API_KEY are not set, so requests are built and kept for inspection, not sent.');
+    for (const note of this.store.inbox?.notes ?? []) this.logger.warn(note);
     this.expander.start();
     this.worker.start();
     // Deduplication entries older than 24 hours are forgotten, so the table stays bounded.

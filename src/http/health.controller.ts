@@ -42,6 +42,8 @@ export class HealthController {
         if (!this.store) return check.up({ store: 'memory' });
         try {
           this.store.db.prepare('SELECT 1').get();
+          const failure = this.store.inbox?.failure;
+          if (failure) return check.down({ error: failure.message });
           return check.up({ ...this.store.stats() });
         } catch (error) {
           return check.down({ error: (error as Error).message });

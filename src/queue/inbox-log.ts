@@ -1,5 +1,5 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, write, writev } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, statSync, write, writev } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AcceptedRequest } from './delivery-queue.port';
 import { InboxEntry } from './inbox';
 import { encodeRecord, readRecord } from './inbox-record';
@@ -10,9 +10,23 @@ export interface LogPosition {
   readonly offset: number;
 }
 
+/** Damage no crash of this process leaves: the records from there on are kept, never skipped. */
+export class InboxDamagedError extends Error {
+  constructor(file: string, offset: number, what: string) {
+    super(`the inbox is damaged: ${file} ${what} at byte ${offset}; its records from there on are kept, not skipped. Move the file aside to go on without them`);
+    this.name = 'InboxDamagedError';
+  }
+}
+
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 const segmentName = (segment: number) => `${String(segment).padStart(10, '0')}.log`;
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  fdatasyncSync(fd);
+  closeSync(fd);
+}
 
 /**
  * The request path's half of the durable queue: accepted requests appended, body as
@@ -34,6 +48,10 @@ export class InboxLog {
   private writing = false;
   private pendingRequests = 0;
   private pendingMessages = 0;
+  /** Set when a failed append could not be cut back cleanly: from then on nothing is accepted (503s), so nothing acknowledged can be lost. */
+  failure: Error | null = null;
+  /** What opening the log found and repaired, for the boot log. */
+  readonly notes: string[] = [];
   /** Called after accepted requests have been appended. */
   onAccepted: (() => void) | null = null;
 
@@ -44,12 +62,13 @@ export class InboxLog {
     private readonly segmentBytes = SEGMENT_BYTES,
   ) {
     mkdirSync(dir, { recursive: true });
-    this.read = start;
     const segments = this.segments();
     for (const s of segments) if (s < start.segment) rmSync(join(dir, segmentName(s)), { force: true });
     this.writeSegment = Math.max(start.segment, ...segments);
     this.fd = openSync(join(dir, segmentName(this.writeSegment)), 'a');
     this.writeOffset = fstatSync(this.fd).size;
+    if (sync) [dir, dirname(dir)].forEach(syncDirectory);
+    this.read = this.checkedStart(start);
     this.recover();
   }
 
@@ -60,18 +79,30 @@ export class InboxLog {
       .sort((a, b) => a - b);
   }
 
-  /** Counts what waits to be expanded; cuts a record torn by a crash off the end of the last segment (it was never acknowledged). */
+  /** A position past its segment's end only follows a power loss without `sync`: what the log lost is gone, go on from its end. */
+  private checkedStart(start: LogPosition): LogPosition {
+    let size = 0;
+    try {
+      size = statSync(join(this.dir, segmentName(start.segment))).size;
+    } catch {
+      // a segment never written
+    }
+    if (start.offset <= size) return start;
+    this.notes.push(`the inbox read position (${segmentName(start.segment)} byte ${start.offset}) is past the file's end (${size} bytes): the machine lost what SQLITE_SYNCHRONOUS=NORMAL does not protect; reading on from the end`);
+    return { segment: start.segment, offset: size };
+  }
+
+  /** Counts what waits to be expanded; cuts a record torn by a crash off the end (it was never acknowledged). */
   private recover(): void {
     let at: LogPosition = this.read;
     for (;;) {
-      const record = this.recordAt(at);
-      if (record === 'end') break;
+      const record = this.recordAt(at, true);
+      if (record === 'end') return;
       if (record === 'torn') {
-        if (at.segment === this.writeSegment) {
-          ftruncateSync(this.fd, at.offset);
-          this.writeOffset = at.offset;
-        }
-        break;
+        ftruncateSync(this.fd, at.offset);
+        this.notes.push(`cut a record torn by a crash (never acknowledged) off ${segmentName(at.segment)} at byte ${at.offset}`);
+        this.writeOffset = at.offset;
+        return;
       }
       this.pendingRequests++;
       this.pendingMessages += record.entry.messages;
@@ -80,6 +111,7 @@ export class InboxLog {
   }
 
   accept(request: AcceptedRequest): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     const record = encodeRecord(request);
     return new Promise((resolve, reject) => {
       this.waiting.push({ record, messages: request.messages, resolve, reject });
@@ -90,27 +122,21 @@ export class InboxLog {
   /**
    * Group commit: whatever waits goes out in one write (and one fdatasync) on libuv's thread
    * pool, so the event loop serves other requests meanwhile; those wait for the next write.
-   * One write at a time keeps the records in order.
+   * One write (or repair) at a time keeps the records in order.
    */
   private appendWaiting(): void {
     if (this.writing || this.waiting.length === 0) return;
     const group = this.waiting;
     this.waiting = [];
+    if (this.failure) return group.forEach((g) => g.reject(this.failure));
     this.writing = true;
     // The records' parts as they are (the body is the request's own buffer): no copy into one block.
     const parts = group.flatMap((g) => g.record);
     let length = 0;
     for (const part of parts) length += part.length;
     const done = (error: unknown) => {
+      if (error) return this.cutBack(error, () => group.forEach((g) => g.reject(error)));
       this.writing = false;
-      if (error) {
-        // A short write leaves a torn tail: cut it, so the next append starts clean.
-        ftruncate(this.fd, this.writeOffset, () => {
-          group.forEach((g) => g.reject(error));
-          this.appendWaiting();
-        });
-        return;
-      }
       this.writeOffset += length;
       this.pendingRequests += group.length;
       for (const g of group) this.pendingMessages += g.messages;
@@ -131,16 +157,38 @@ export class InboxLog {
     });
   }
 
+  /** After a failed append: cut what it left off the end before anything else is written; if that fails, stop accepting. */
+  private cutBack(cause: unknown, then: () => void): void {
+    ftruncate(this.fd, this.writeOffset, (error) => {
+      let size = -1;
+      try {
+        size = fstatSync(this.fd).size;
+      } catch {
+        // reported below as a size that does not match
+      }
+      if (error || size !== this.writeOffset) {
+        const why = error ? error.message : `the file is ${size} bytes, ${this.writeOffset} expected`;
+        this.failure = new Error(`the inbox cannot be written (after ${cause instanceof Error ? cause.message : String(cause)}, cutting the failed append back failed: ${why})`);
+      }
+      this.writing = false;
+      then();
+      this.appendWaiting();
+    });
+  }
+
+  /** The next segment; should it not open, appends go on in this one and the next append tries again. */
   private rotate(): void {
-    closeSync(this.fd);
-    this.writeSegment++;
-    this.fd = openSync(join(this.dir, segmentName(this.writeSegment)), 'a');
-    this.writeOffset = 0;
-    if (this.sync) {
-      const dirFd = openSync(this.dir, 'r');
-      fdatasyncSync(dirFd);
-      closeSync(dirFd);
+    let next: number;
+    try {
+      next = openSync(join(this.dir, segmentName(this.writeSegment + 1)), 'a');
+      if (this.sync) syncDirectory(this.dir);
+    } catch {
+      return;
     }
+    closeSync(this.fd);
+    this.fd = next;
+    this.writeSegment++;
+    this.writeOffset = 0;
   }
 
   /** The next requests to expand (at least one, about `maxMessages` messages), and where the log goes on after them. */
@@ -149,8 +197,9 @@ export class InboxLog {
     let at = this.read;
     let messages = 0;
     while (entries.length === 0 || messages < maxMessages) {
-      const record = this.recordAt(at);
-      if (record === 'end' || record === 'torn') break;
+      const record = this.recordAt(at, false);
+      if (typeof record === 'string') break; // 'end': only an opening log sees a torn tail
+
       entries.push(record.entry);
       messages += record.entry.messages;
       at = record.next;
@@ -184,24 +233,36 @@ export class InboxLog {
     closeSync(this.fd);
   }
 
-  private recordAt(at: LogPosition): { entry: InboxEntry; next: LogPosition } | 'end' | 'torn' {
+  /**
+   * The record at `at`, moving on to the next segment at the end of an older one. Only the
+   * tail of the segment being written may be torn, and only when opening (a crash cut its
+   * write short); anything else is damage, thrown rather than skipped.
+   */
+  private recordAt(at: LogPosition, opening: boolean): { entry: InboxEntry; next: LogPosition } | 'end' | 'torn' {
+    const older = at.segment < this.writeSegment;
     const fd = this.fdFor(at.segment);
+    if (fd === null) {
+      if (older) throw new InboxDamagedError(segmentName(at.segment), at.offset, 'is missing');
+      return 'end';
+    }
     // In the segment being written, only what completed writes put there (a write may be in flight).
-    const record = fd === null ? 'end' : readRecord(fd, at.offset, at.segment === this.writeSegment ? this.writeOffset : Number.POSITIVE_INFINITY);
-    // Past the end of an older segment (or a torn tail there, which rotation never leaves): the next one.
-    if (typeof record === 'string') return at.segment < this.writeSegment ? this.recordAt({ segment: at.segment + 1, offset: 0 }) : record;
+    const record = readRecord(fd, at.offset, older ? Number.POSITIVE_INFINITY : this.writeOffset);
+    if (record === 'end') return older ? this.recordAt({ segment: at.segment + 1, offset: 0 }, opening) : 'end';
+    if (record === 'torn' && opening && !older) return 'torn';
+    if (typeof record === 'string') throw new InboxDamagedError(segmentName(at.segment), at.offset, record === 'torn' ? 'holds a record cut short' : 'holds no record');
     return { entry: record.entry, next: { segment: at.segment, offset: at.offset + record.length } };
   }
 
-  /** A descriptor to read `segment` with (the write descriptor is append-only). */
+  /** A descriptor to read `segment` with (the write descriptor is append-only); null only when the file does not exist. */
   private fdFor(segment: number): number | null {
     if (this.readFd?.segment === segment) return this.readFd.fd;
     if (this.readFd) closeSync(this.readFd.fd);
     this.readFd = null;
     try {
       this.readFd = { segment, fd: openSync(join(this.dir, segmentName(segment)), 'r') };
-    } catch {
-      return null;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
     }
     return this.readFd.fd;
   }

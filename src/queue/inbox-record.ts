@@ -22,14 +22,16 @@ export function encodeRecord(request: AcceptedRequest): Buffer[] {
 
 /**
  * The record at `offset` of an open segment, read only up to `limit` (the end of completed
- * writes): 'end' when nothing starts there, 'torn' when what starts there is not a whole record.
+ * writes): 'end' when nothing starts there, 'torn' when a record starts there but ends past
+ * the limit (a write cut short), 'corrupt' when what starts there is not a record at all.
  */
-export function readRecord(fd: number, offset: number, limit: number): { entry: InboxEntry; length: number } | 'end' | 'torn' {
+export function readRecord(fd: number, offset: number, limit: number): { entry: InboxEntry; length: number } | 'end' | 'torn' | 'corrupt' {
   if (offset >= limit) return 'end';
   const prefix = Buffer.alloc(PREFIX_BYTES);
   const got = readSync(fd, prefix, 0, PREFIX_BYTES, offset);
   if (got === 0) return 'end';
-  if (got < PREFIX_BYTES || prefix.readUInt32BE(0) !== MAGIC) return 'torn';
+  if (got < PREFIX_BYTES) return 'torn';
+  if (prefix.readUInt32BE(0) !== MAGIC) return 'corrupt';
   const headerLength = prefix.readUInt32BE(4);
   const length = PREFIX_BYTES + headerLength + prefix.readUInt32BE(8);
   if (offset + length > limit) return 'torn';
@@ -39,7 +41,7 @@ export function readRecord(fd: number, offset: number, limit: number): { entry: 
   try {
     header = JSON.parse(payload.subarray(0, headerLength).toString('utf8')) as Header;
   } catch {
-    return 'torn';
+    return 'corrupt';
   }
   return { entry: { ...header, body: payload.subarray(headerLength) }, length };
 }

@@ -1,10 +1,12 @@
-import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+// The module object itself (not an import namespace), so that its functions can be spied on.
+import fs = require('node:fs');
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expansionOf } from '../../src/ingest/inbox-expander';
 import { DeadLetters } from '../../src/queue/dead-letters';
 import { AcceptedRequest } from '../../src/queue/delivery-queue.port';
-import { InboxLog } from '../../src/queue/inbox-log';
+import { InboxDamagedError, InboxLog } from '../../src/queue/inbox-log';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { defaultPlan, planOf } from '../helpers/engine';
 
@@ -63,6 +65,63 @@ describe('the inbox log', () => {
     log.advance(rest.end, 3, 3);
     expect(log.pending()).toEqual({ requests: 0, messages: 0 });
     expect(readdirSync(dir).every((f) => Number(f.slice(0, 10)) >= rest.end.segment)).toBe(true);
+    log.close();
+  });
+});
+
+describe('the inbox log when the disk fails or the files are damaged', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sb-inbox-fail-'));
+  });
+  afterEach(() => jest.restoreAllMocks());
+  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+  /** A writev that puts a few bytes down and then fails, as a filling disk does. */
+  const failingWritev = () =>
+    jest.spyOn(fs, 'writev').mockImplementationOnce(((fd: number, buffers: Buffer[], callback: (e: Error | null, n: number) => void) => {
+      fs.writeSync(fd, buffers[0].subarray(0, 5));
+      callback(enospc(), 5);
+    }) as never);
+
+  it('refuses a request whose append failed, cuts what it left, and keeps taking the next ones', async () => {
+    const log = new InboxLog(dir, start, false);
+    await log.accept(request(1));
+    failingWritev();
+    await expect(log.accept(request(2))).rejects.toThrow(/ENOSPC/);
+    await log.accept(request(3));
+    expect(names(log)).toEqual(['Event 1', 'Event 3']);
+    log.close();
+    expect(names(new InboxLog(dir, start, false))).toEqual(['Event 1', 'Event 3']);
+  });
+
+  it('stops accepting (so nothing acknowledged can be cut) when a failed append cannot be cut back', async () => {
+    const log = new InboxLog(dir, start, false);
+    await log.accept(request(1));
+    failingWritev();
+    jest.spyOn(fs, 'ftruncate').mockImplementationOnce(((_fd: number, _len: number, callback: (e: Error | null) => void) => callback(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }))) as never);
+    await expect(log.accept(request(2))).rejects.toThrow(/ENOSPC/);
+    await expect(log.accept(request(3))).rejects.toThrow(/cannot be written/);
+    expect(log.failure?.message).toMatch(/EIO/);
+    expect(log.pending()).toEqual({ requests: 1, messages: 1 });
+    log.close();
+  });
+
+  it('a missing or damaged segment is an error, never skipped', async () => {
+    const log = new InboxLog(dir, start, false, 200);
+    for (let n = 1; n <= 5; n++) await log.accept(request(n));
+    log.close();
+    const files = readdirSync(dir).sort();
+    rmSync(join(dir, files[1]));
+    expect(() => new InboxLog(dir, start, false, 200)).toThrow(InboxDamagedError);
+    writeFileSync(join(dir, files[1]), 'not a record at all');
+    expect(() => new InboxLog(dir, start, false, 200)).toThrow(/holds no record at byte 0/);
+  });
+
+  it('a read position past its segment (power loss without sync) goes on from the end, and says so', async () => {
+    const log = new InboxLog(dir, { segment: 1, offset: 5000 }, false);
+    expect(log.notes).toEqual([expect.stringMatching(/past the file's end/)]);
+    await log.accept(request(1));
+    expect(names(log)).toEqual(['Event 1']);
     log.close();
   });
 });

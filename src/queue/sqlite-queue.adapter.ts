@@ -56,9 +56,9 @@ function toItem(row: WorkRow): WorkItem {
 }
 
 /**
- * The embedded durable queue: one SQLite file in WAL mode. A request is acknowledged to its
- * sender only after the transaction holding it (in the inbox) has committed; its Braze
- * objects are made from it by `expandInbox`, off the request path.
+ * The embedded durable queue: the inbox log beside one SQLite file in WAL mode. A request is
+ * acknowledged to its sender only after its append to the inbox has completed; its Braze
+ * objects are made from it by `expandInbox`, off the request path, into the `work` table.
  */
 export class SqliteQueue implements DeliveryQueue {
   readonly db: Database.Database;
@@ -161,6 +161,7 @@ export class SqliteQueue implements DeliveryQueue {
     this.statements.refuse.run(refusal.messageId, refusal.userKey, refusal.index, payload, `${refusal.code}: ${refusal.message}`.slice(0, 2000), this.now());
   }
 
+  /** Work written straight in, without the inbox (tests, and tools that already hold mapped messages). */
   enqueueSync = (messages: readonly QueuedMessage[]): { accepted: number; duplicates: string[] } => this.db.transaction(() => this.insert(messages))();
 
   private insert(messages: readonly QueuedMessage[]): { accepted: number; duplicates: string[] } {

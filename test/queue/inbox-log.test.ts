@@ -3,7 +3,8 @@ import fs = require('node:fs');
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expansionOf } from '../../src/ingest/inbox-expander';
+import { expansionOf, InboxExpander } from '../../src/ingest/inbox-expander';
+import { eventually } from '../helpers/delivery';
 import { DeadLetters } from '../../src/queue/dead-letters';
 import { AcceptedRequest } from '../../src/queue/delivery-queue.port';
 import { InboxDamagedError, InboxLog } from '../../src/queue/inbox-log';
@@ -154,5 +155,28 @@ describe('expanding the inbox into work', () => {
     const [item] = store.lease(10);
     expect(item).toMatchObject({ messageId: 'm7', userKey: 'u7', endpoint: '/users/track', array: 'events', object: { external_id: 'u7', name: 'Event 7' } });
     store.close();
+  });
+});
+
+describe('the inbox expander', () => {
+  it('makes what the inbox holds into work as it arrives, and leaves what arrives after stop() on disk', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-expander-'));
+    const plan = defaultPlan();
+    const store = new SqliteQueue(dataDir, () => T);
+    await store.accept(request(1));
+    const expanded: number[] = [];
+    const expander = new InboxExpander(store, () => plan, { batchMessages: 1000, shareUnderLoad: 0.1 }, { expanded: (messages) => expanded.push(messages) });
+    expander.start();
+    await store.accept(request(2));
+    await eventually(() => store.stats().inboxMessages === 0 && store.stats().pending === 2, 'the inbox to be expanded');
+    await expander.stop();
+    await store.accept(request(3));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
+    expect(expanded.reduce((a, b) => a + b, 0)).toBe(2);
+    store.close();
+    const reopened = new SqliteQueue(dataDir, () => T);
+    expect(reopened.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
+    reopened.close();
   });
 });

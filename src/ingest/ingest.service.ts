@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
-import { MappingRegistry } from '../mapping/mapping.registry';
 import { DELIVERY_QUEUE, DeliveryQueue } from '../queue/delivery-queue.port';
 import { IngestSource, isSized, unpack, Unpacked, validate } from './admit';
 import { verifySignature, WriteKeyVerifier, writeKeyFrom } from './auth';
@@ -33,7 +32,6 @@ export class IngestService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly mappings: MappingRegistry,
     @Inject(DELIVERY_QUEUE) private readonly queue: DeliveryQueue,
     @Inject(REJECTION_LOG) private readonly rejections: RejectionLog,
     @Inject(CLOCK) private readonly clock: Clock,

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mapMessage, MappingPlan } from '../engine';
 import { DeadLetter, UNMAPPED } from './work-item';
-import { workRowsOf } from './work-rows';
+import { WorkRow, workRowsOf } from './work-rows';
 
 interface Row {
   id: number;
@@ -82,12 +82,12 @@ export class DeadLetters {
       for (const row of this.select(ids)) {
         if (row.endpoint === UNMAPPED) {
           // Never made into objects: every object the mapping makes of the message now.
-          const requests = plan && row.payload ? mapMessage(plan, JSON.parse(row.payload)) : null;
-          if (!requests?.ok) {
-            result.skipped.push({ id: row.id, reason: !plan ? 'it was never mapped: replay it with --remap once the mapping serves it' : !row.payload ? 'the original message is no longer stored' : `the mapping still fails: ${requests?.ok === false ? `${requests.error.code} ${requests.error.message}` : ''}` });
+          const rows = plan ? mapWhole(plan, row) : 'it was never mapped: replay it with --remap once the mapping serves it';
+          if (typeof rows === 'string') {
+            result.skipped.push({ id: row.id, reason: rows });
             continue;
           }
-          for (const w of workRowsOf(requests.requests)) putRow.run(row.message_id, row.user_key, w.endpoint, w.array, w.options, w.object, w.position, w.mergeKey, this.now(), row.payload);
+          for (const w of rows) putRow.run(row.message_id, row.user_key, w.endpoint, w.array, w.options, w.object, w.position, w.mergeKey, this.now(), row.payload);
           remove.run(row.id);
           result.replayed++;
           continue;
@@ -115,6 +115,13 @@ export class DeadLetters {
     const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
     return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
   }
+}
+
+/** Every object the current mapping makes of a message it could not map before, or why not. */
+function mapWhole(plan: MappingPlan, row: Row): WorkRow[] | string {
+  if (!row.payload) return 'the original message is no longer stored';
+  const result = mapMessage(plan, JSON.parse(row.payload));
+  return result.ok ? workRowsOf(result.requests) : `the mapping still fails: ${result.error.code} ${result.error.message}`;
 }
 
 /** The object the current mapping makes at the same place (endpoint, array, position). */

@@ -13,6 +13,7 @@ import { takeLock } from './store-lock';
 export { StoreLockedError } from './store-lock';
 
 const PENDING = 0;
+const LEASED = 1;
 /** Rows a lease reads at most, and per statement. */
 const LEASE_SCAN_ROWS = 50_000;
 const LEASE_SCAN_PAGE = 2_000;
@@ -24,8 +25,6 @@ interface ScanRow {
   state: number;
   not_before: number;
 }
-
-const LEASED = 1;
 
 interface WorkRow {
   id: number;

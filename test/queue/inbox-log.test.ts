@@ -127,11 +127,16 @@ describe('the inbox log when the disk fails or the files are damaged', () => {
   });
 });
 
+/** A store on a fresh data directory, as the service opens it. */
+function freshStore(): { dataDir: string; store: SqliteQueue } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-store-'));
+  return { dataDir, store: new SqliteQueue(dataDir, () => T) };
+}
+
 describe('expanding the inbox into work', () => {
   it('commits the read position with the work, so a reopened store neither repeats nor loses a request', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sb-expand-'));
+    const { dataDir, store } = freshStore();
     const plan = defaultPlan();
-    const store = new SqliteQueue(dataDir, () => T);
     for (let n = 1; n <= 3; n++) await store.accept(request(n));
     expect(store.expandInbox(2, (e) => expansionOf(e, plan))).toMatchObject({ requests: 2, messages: 2, duplicates: 0 });
     store.close();
@@ -143,9 +148,8 @@ describe('expanding the inbox into work', () => {
   });
 
   it('keeps a message the mapping cannot serve as a dead letter that --remap replays once it can', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sb-unmapped-'));
+    const { store } = freshStore();
     const identifyOnly = planOf('version: 1\nrules:\n  - name: only-identify\n    when: { "==": [{ var: type }, identify] }\n    attributes: { fields: { x: { const: 1 } } }\n');
-    const store = new SqliteQueue(dataDir, () => T);
     await store.accept(request(7, 'track'));
     expect(store.expandInbox(100, (e) => expansionOf(e, identifyOnly))).toMatchObject({ requests: 1, messages: 1, refused: 1 });
     const dead = new DeadLetters(store.db, () => T);
@@ -160,9 +164,8 @@ describe('expanding the inbox into work', () => {
 
 describe('the inbox expander', () => {
   it('makes what the inbox holds into work as it arrives, and leaves what arrives after stop() on disk', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sb-expander-'));
+    const { dataDir, store } = freshStore();
     const plan = defaultPlan();
-    const store = new SqliteQueue(dataDir, () => T);
     await store.accept(request(1));
     const expanded: number[] = [];
     const expander = new InboxExpander(store, () => plan, { batchMessages: 1000, shareUnderLoad: 0.1 }, { expanded: (messages) => expanded.push(messages) });

@@ -37,7 +37,9 @@ export interface DeliveryConfig {
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Messages made into work per inbox transaction. */
   readonly expandBatch: number;
-  /** The least share of the event loop that inbox expansion takes while requests keep arriving, in percent. */
+  /** Where the inbox is expanded: a worker thread of its own (a second core), or the request path's event loop. */
+  readonly expander: 'thread' | 'loop';
+  /** With `loop`: the least share of the event loop that inbox expansion takes while requests keep arriving, in percent. */
   readonly expandSharePercent: number;
 }
 
@@ -98,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   };
   const synchronous = (optional(env.SQLITE_SYNCHRONOUS) ?? 'NORMAL').toUpperCase();
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') problems.push(`SQLITE_SYNCHRONOUS must be NORMAL or FULL (got "${env.SQLITE_SYNCHRONOUS}")`);
+  const expander = (optional(env.INBOX_EXPANDER) ?? 'thread').toLowerCase();
+  if (expander !== 'thread' && expander !== 'loop') problems.push(`INBOX_EXPANDER must be thread or loop (got "${env.INBOX_EXPANDER}")`);
   const watchFlag = (optional(env.MAPPINGS_WATCH) ?? 'true').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(watchFlag)) problems.push(`MAPPINGS_WATCH must be true or false (got "${env.MAPPINGS_WATCH}")`);
   const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
@@ -112,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     pauseProbeMs: int('DELIVERY_PAUSE_PROBE_MS', 30_000, 10, 3_600_000),
     sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
     expandBatch: int('INBOX_EXPAND_BATCH', 1000, 1, 100_000),
+    expander: expander === 'loop' ? 'loop' : 'thread',
     expandSharePercent: int('INBOX_EXPAND_SHARE_PERCENT', 10, 1, 100),
   };
   if (problems.length > 0) throw new ConfigError(problems);

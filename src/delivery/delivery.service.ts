@@ -4,7 +4,8 @@ import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
-import { InboxExpander } from '../ingest/inbox-expander';
+import { ExpanderObserver, InboxExpander } from '../ingest/inbox-expander';
+import { Expansion, ExpanderThread } from '../ingest/expander-thread';
 import { MappingRegistry } from '../mapping/mapping.registry';
 import { BrazeSender } from './braze-sender';
 import { DeliveryWorker } from './delivery.worker';
@@ -15,7 +16,7 @@ import { HttpBrazeSender } from './http-braze.sender';
 @Injectable()
 export class DeliveryService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly worker: DeliveryWorker;
-  readonly expander: InboxExpander;
+  readonly expansion: Expansion;
   private readonly sender: BrazeSender;
   private readonly logger = new Logger('Delivery');
   private pruneTimer: NodeJS.Timeout | null = null;
@@ -29,17 +30,43 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     mappings: MappingRegistry,
   ) {
     const d = config.delivery;
-    this.expander = new InboxExpander(store, () => mappings.current.plan, { batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 }, {
-      mapped: ({ objects, refused }) => {
-        for (const [kind, n] of objects) metrics.objectsMapped.inc({ kind }, n);
-        for (const r of refused) metrics.rejected.inc({ reason: r.code });
-      },
-      expanded: (_messages, duplicates, refused) => {
-        metrics.duplicates.inc(duplicates);
-        metrics.deadLettered.inc(refused);
-      },
-      warn: (message) => this.logger.warn(message),
-    });
+    const counted = (duplicates: number, refused: number) => {
+      metrics.duplicates.inc(duplicates);
+      metrics.deadLettered.inc(refused);
+    };
+    const inbox = store.inbox!;
+    if (d.expander === 'thread') {
+      this.expansion = new ExpanderThread(inbox, mappings, { dataDir: config.dataDir, synchronous: d.sqliteSynchronous, batchMessages: d.expandBatch }, {
+        expanded: (report) => {
+          for (const [kind, n] of report.objects) metrics.objectsMapped.inc({ kind }, n);
+          for (const code of report.refusedCodes) metrics.rejected.inc({ reason: code });
+          counted(report.duplicates, report.refused);
+          if (report.messages > report.duplicates + report.refused) store.onEnqueued?.();
+        },
+        warn: (message) => this.logger.warn(message),
+        error: (message) => this.logger.error(message),
+      });
+    } else {
+      const observer: ExpanderObserver = {
+        mapped: ({ objects, refused }) => {
+          for (const [kind, n] of objects) metrics.objectsMapped.inc({ kind }, n);
+          for (const r of refused) metrics.rejected.inc({ reason: r.code });
+        },
+        expanded: (result) => counted(result.duplicates, result.refused),
+        warn: (message) => this.logger.warn(message),
+      };
+      const expander = new InboxExpander((max, of) => store.expandInbox(max, of), () => mappings.current.plan, { batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 }, observer);
+      this.expansion = {
+        start: () => {
+          inbox.onAccepted = () => expander.kick();
+          expander.start();
+        },
+        stop: () => {
+          inbox.onAccepted = null;
+          return expander.stop();
+        },
+      };
+    }
     this.sender =
       config.brazeRestEndpoint !== undefined && config.brazeApiKey !== undefined
         ? new HttpBrazeSender(http, { endpoint: config.brazeRestEndpoint, apiKey: config.brazeApiKey, timeoutMs: d.timeoutMs, maxSockets: d.concurrency })
@@ -65,7 +92,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap(): void {
     if (this.sender.dryRun) this.logger.warn('DRY-RUN: BRAZE_REST_ENDPOINT/BRAZE_API_KEY are not set, so requests are built and kept for inspection, not sent.');
     for (const note of this.store.inbox?.notes ?? []) this.logger.warn(note);
-    this.expander.start();
+    this.expansion.start();
     this.worker.start();
     // Deduplication entries older than 24 hours are forgotten, so the table stays bounded.
     this.pruneTimer = setInterval(() => this.store.prune(), 10 * 60_000);
@@ -74,7 +101,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    await this.expander.stop();
+    await this.expansion.stop();
     await this.worker.stop();
     if (this.sender instanceof HttpBrazeSender) this.sender.close();
     await this.store.inbox?.flush();

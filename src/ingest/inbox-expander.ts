@@ -1,21 +1,23 @@
 import { performance } from 'node:perf_hooks';
 import { MappingPlan } from '../engine';
-import { Expansion, InboxEntry, Refusal } from '../queue/inbox';
-import { InboxLog } from '../queue/inbox-log';
-import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { ExpandResult, Expansion, InboxEntry, Refusal } from '../queue/inbox';
 import { admit, IngestSource, isSized, unpack, userKeyOf } from './admit';
 
 export interface ExpanderOptions {
   /** Messages per transaction. */
   readonly batchMessages: number;
-  /** The least share of the event loop expansion takes while requests keep arriving (0–1]. */
+  /** The least share of the event loop expansion takes while requests keep arriving (0–1]; 1 on a thread of its own. */
   readonly shareUnderLoad: number;
 }
+
+/** One transaction's worth: `SqliteQueue.expandInbox`, or `expandFrom` with a reader of the expansion's own. */
+export type ExpandStep = (maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion) => ExpandResult;
 
 export interface ExpanderObserver {
   /** Called per stored request, inside its transaction. */
   mapped?(expansion: Expansion): void;
-  expanded?(messages: number, duplicates: number, refused: number): void;
+  /** Called after each transaction has committed. */
+  expanded?(result: ExpandResult): void;
   warn?(message: string): void;
 }
 
@@ -36,6 +38,7 @@ export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
  * The least pause between transactions, and the event-loop utilization over a pause above
  * which requests are saturating the loop. The pause must be long against the loop's own work
  * after a transaction (~0.3 ms): over 1 ms pauses an idle loop looked saturated half the time.
+ * On a thread of its own the expansion shares its loop with nobody: no pause.
  */
 const MIN_GAP_MS = 2;
 const SATURATED = 0.85;
@@ -54,21 +57,20 @@ export class InboxExpander {
   /** When the next transaction may start (performance.now()). */
   private nextAt = 0;
 
-  private readonly inbox: InboxLog;
+  private readonly minGapMs: number;
 
+  /** Its host calls `kick()` whenever requests have been appended to the inbox. */
   constructor(
-    private readonly store: SqliteQueue,
+    private readonly expand: ExpandStep,
     private readonly plan: () => MappingPlan,
     private readonly options: ExpanderOptions,
     private readonly observer: ExpanderObserver = {},
   ) {
-    if (!store.inbox) throw new Error('the expander needs a store opened with its inbox');
-    this.inbox = store.inbox;
+    this.minGapMs = options.shareUnderLoad >= 1 ? 0 : MIN_GAP_MS;
   }
 
   start(): void {
     this.stopping = false;
-    this.inbox.onAccepted = () => this.kick();
     this.kick();
   }
 
@@ -91,7 +93,6 @@ export class InboxExpander {
   /** Lets the current transaction finish; the rest of the inbox waits on disk for the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.inbox.onAccepted = null;
     this.wake?.();
     await this.running;
   }
@@ -100,14 +101,14 @@ export class InboxExpander {
     let gapStart = performance.eventLoopUtilization();
     while (!this.stopping) {
       // Never inside the caller, and always through a timer, so that an idle loop shows as idle.
-      await this.rest(Math.max(MIN_GAP_MS, this.nextAt - performance.now()));
+      await this.rest(Math.max(this.minGapMs, this.nextAt - performance.now()));
       if (this.stopping) return;
       // Requests are saturating the loop when it found no time to idle while this waited.
       const saturated = performance.eventLoopUtilization(gapStart).utilization > SATURATED;
       const started = performance.now();
       let result;
       try {
-        result = this.store.expandInbox(this.options.batchMessages, (entry) => {
+        result = this.expand(this.options.batchMessages, (entry) => {
           const expansion = expansionOf(entry, this.plan());
           this.observer.mapped?.(expansion);
           return expansion;
@@ -120,7 +121,7 @@ export class InboxExpander {
         continue;
       }
       if (result.requests === 0) return;
-      this.observer.expanded?.(result.messages, result.duplicates, result.refused);
+      this.observer.expanded?.(result);
       if (result.refused > 0) this.observer.warn?.(`${result.refused} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
       // Saturated, rest long enough to take only the configured share; otherwise go straight on.
       const took = performance.now() - started;
@@ -132,11 +133,12 @@ export class InboxExpander {
   private rest(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         if (this.wake === done) this.wake = null;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // Without a pause, still yield to the loop (messages, stop) between transactions.
+      const timer = ms > 0 ? setTimeout(done, ms) : (setImmediate(done), null);
       this.wake = done;
     });
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { compileMappingSet, Diagnostic, FileSummary, hasErrors, MappingPlan } from '../engine';
+import { compileMappingSet, Diagnostic, FileSummary, hasErrors, MappingPlan, MappingSource } from '../engine';
 import { MappingLoadError } from './mapping-load.error';
 import { readMappingSources } from './mapping-files';
 
@@ -10,6 +10,8 @@ export interface ActiveMappings {
   /** sha256 over the file names and contents, so operators can tell versions apart. */
   readonly hash: string;
   readonly loadedAt: Date;
+  /** The texts the plan was compiled from, for a thread that compiles its own (plans hold functions, which do not cross threads). */
+  readonly sources: readonly MappingSource[];
 }
 
 /** Loads and compiles a mapping directory; throws MappingLoadError with every diagnostic. */
@@ -20,7 +22,7 @@ export async function loadMappings(directory: string, now: () => Date): Promise<
   if (hasErrors(diagnostics) || !compiled.plan) throw new MappingLoadError(directory, diagnostics);
   const hash = createHash('sha256');
   for (const s of read.sources) hash.update(s.file).update('\0').update(s.text).update('\0');
-  return { plan: compiled.plan, directory, files: compiled.files, hash: hash.digest('hex'), loadedAt: now() };
+  return { plan: compiled.plan, directory, files: compiled.files, hash: hash.digest('hex'), loadedAt: now(), sources: read.sources };
 }
 
 export interface RefusedReload {
@@ -35,6 +37,7 @@ export interface RefusedReload {
 export class MappingRegistry {
   private version = 1;
   private refused: RefusedReload | null = null;
+  private readonly listeners: ((next: ActiveMappings) => void)[] = [];
 
   constructor(private active: ActiveMappings) {}
 
@@ -50,6 +53,13 @@ export class MappingRegistry {
     this.active = next;
     this.version++;
     this.refused = null;
+    for (const listener of this.listeners) listener(next);
+  }
+
+  /** Called after every swap: for holders of a plan of their own (the expansion thread). */
+  onSwap(listener: (next: ActiveMappings) => void): () => void {
+    this.listeners.push(listener);
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
   }
 
   clearRefusal(): void {

@@ -1,26 +1,13 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, statSync, write, writev } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, rmSync, statSync, write, writev } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AcceptedRequest } from './delivery-queue.port';
-import { InboxEntry } from './inbox';
-import { encodeRecord, readRecord } from './inbox-record';
+import { encodeRecord } from './inbox-record';
+import { InboxReader, LogPosition, segmentName, segmentsIn } from './inbox-reader';
 
-/** Where the next record to expand starts. Committed with the work made from what precedes it. */
-export interface LogPosition {
-  readonly segment: number;
-  readonly offset: number;
-}
-
-/** Damage no crash of this process leaves: the records from there on are kept, never skipped. */
-export class InboxDamagedError extends Error {
-  constructor(file: string, offset: number, what: string) {
-    super(`the inbox is damaged: ${file} ${what} at byte ${offset}; its records from there on are kept, not skipped. Move the file aside to go on without them`);
-    this.name = 'InboxDamagedError';
-  }
-}
+export { InboxDamagedError } from './inbox-reader';
+export type { LogPosition } from './inbox-reader';
 
 const SEGMENT_BYTES = 64 * 1024 * 1024;
-
-const segmentName = (segment: number) => `${String(segment).padStart(10, '0')}.log`;
 
 function syncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -42,8 +29,8 @@ export class InboxLog {
   private fd: number;
   private writeSegment: number;
   private writeOffset: number;
-  private read: LogPosition;
-  private readFd: { segment: number; fd: number } | null = null;
+  /** Reads for the expansion when it runs on this thread; on another thread, a reader of its own is told `writeEnd()`. */
+  readonly reader: InboxReader;
   private waiting: { record: Buffer[]; messages: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private writing = false;
   private pendingRequests = 0;
@@ -62,21 +49,19 @@ export class InboxLog {
     private readonly segmentBytes = SEGMENT_BYTES,
   ) {
     mkdirSync(dir, { recursive: true });
-    const segments = this.segments();
+    const segments = segmentsIn(dir);
     for (const s of segments) if (s < start.segment) rmSync(join(dir, segmentName(s)), { force: true });
     this.writeSegment = Math.max(start.segment, ...segments);
     this.fd = openSync(join(dir, segmentName(this.writeSegment)), 'a');
     this.writeOffset = fstatSync(this.fd).size;
     if (sync) [dir, dirname(dir)].forEach(syncDirectory);
-    this.read = this.checkedStart(start);
+    this.reader = new InboxReader(dir, this.checkedStart(start), () => this.writeEnd());
     this.recover();
   }
 
-  private segments(): number[] {
-    return readdirSync(this.dir)
-      .filter((f) => /^\d{10}\.log$/.test(f))
-      .map((f) => Number(f.slice(0, 10)))
-      .sort((a, b) => a - b);
+  /** Where completed appends end: a reader reads up to here and no further. */
+  writeEnd(): LogPosition {
+    return { segment: this.writeSegment, offset: this.writeOffset };
   }
 
   /** A position past its segment's end only follows a power loss without `sync`: what the log lost is gone, go on from its end. */
@@ -94,9 +79,9 @@ export class InboxLog {
 
   /** Counts what waits to be expanded; cuts a record torn by a crash off the end (it was never acknowledged). */
   private recover(): void {
-    let at: LogPosition = this.read;
+    let at: LogPosition = this.reader.position;
     for (;;) {
-      const record = this.recordAt(at, true);
+      const record = this.reader.recordAt(at, true);
       if (record === 'end') return;
       if (record === 'torn') {
         ftruncateSync(this.fd, at.offset);
@@ -191,32 +176,10 @@ export class InboxLog {
     this.writeOffset = 0;
   }
 
-  /** The next requests to expand (at least one, about `maxMessages` messages), and where the log goes on after them. */
-  next(maxMessages: number): { entries: InboxEntry[]; end: LogPosition } {
-    const entries: InboxEntry[] = [];
-    let at = this.read;
-    let messages = 0;
-    while (entries.length === 0 || messages < maxMessages) {
-      const record = this.recordAt(at, false);
-      if (typeof record === 'string') break; // 'end': only an opening log sees a torn tail
-
-      entries.push(record.entry);
-      messages += record.entry.messages;
-      at = record.next;
-    }
-    return { entries, end: at };
-  }
-
-  /** After the work made from `next`'s entries has committed: reads on from `end`, and drops segments wholly read. */
-  advance(end: LogPosition, requests: number, messages: number): void {
-    this.read = end;
+  /** Work made from `requests` stored requests (`messages` messages) has committed. */
+  expanded(requests: number, messages: number): void {
     this.pendingRequests -= requests;
     this.pendingMessages -= messages;
-    if (this.readFd && this.readFd.segment < end.segment) {
-      closeSync(this.readFd.fd);
-      this.readFd = null;
-    }
-    for (const s of this.segments()) if (s < end.segment) rmSync(join(this.dir, segmentName(s)), { force: true });
   }
 
   pending(): { requests: number; messages: number } {
@@ -229,41 +192,7 @@ export class InboxLog {
   }
 
   close(): void {
-    if (this.readFd) closeSync(this.readFd.fd);
+    this.reader.close();
     closeSync(this.fd);
-  }
-
-  /**
-   * The record at `at`, moving on to the next segment at the end of an older one. Only the
-   * tail of the segment being written may be torn, and only when opening (a crash cut its
-   * write short); anything else is damage, thrown rather than skipped.
-   */
-  private recordAt(at: LogPosition, opening: boolean): { entry: InboxEntry; next: LogPosition } | 'end' | 'torn' {
-    const older = at.segment < this.writeSegment;
-    const fd = this.fdFor(at.segment);
-    if (fd === null) {
-      if (older) throw new InboxDamagedError(segmentName(at.segment), at.offset, 'is missing');
-      return 'end';
-    }
-    // In the segment being written, only what completed writes put there (a write may be in flight).
-    const record = readRecord(fd, at.offset, older ? Number.POSITIVE_INFINITY : this.writeOffset);
-    if (record === 'end') return older ? this.recordAt({ segment: at.segment + 1, offset: 0 }, opening) : 'end';
-    if (record === 'torn' && opening && !older) return 'torn';
-    if (typeof record === 'string') throw new InboxDamagedError(segmentName(at.segment), at.offset, record === 'torn' ? 'holds a record cut short' : 'holds no record');
-    return { entry: record.entry, next: { segment: at.segment, offset: at.offset + record.length } };
-  }
-
-  /** A descriptor to read `segment` with (the write descriptor is append-only); null only when the file does not exist. */
-  private fdFor(segment: number): number | null {
-    if (this.readFd?.segment === segment) return this.readFd.fd;
-    if (this.readFd) closeSync(this.readFd.fd);
-    this.readFd = null;
-    try {
-      this.readFd = { segment, fd: openSync(join(this.dir, segmentName(segment)), 'r') };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    return this.readFd.fd;
   }
 }

@@ -5,6 +5,7 @@ import { BrazeRequest } from '../engine';
 import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
 import { ExpandResult, Expansion, expandSafely, InboxEntry, Refusal } from './inbox';
 import { InboxLog } from './inbox-log';
+import { InboxReader, LogPosition } from './inbox-reader';
 import { DeadLetter, QueueStats, UNMAPPED, WorkItem } from './work-item';
 import { workRowsOf } from './work-rows';
 import { SCHEMA } from './sqlite-schema';
@@ -113,7 +114,11 @@ export class SqliteQueue implements DeliveryQueue {
       position: db.prepare<[], { segment: number; offset: number }>('SELECT segment, offset FROM inbox_position WHERE id = 1'),
       setPosition: db.prepare('UPDATE inbox_position SET segment = ?, offset = ? WHERE id = 1'),
     };
-    this.inbox = options.keepLeases ? null : new InboxLog(join(dataDir, 'inbox'), this.statements.position.get()!, options.synchronous === 'FULL');
+    const position = this.inboxPosition();
+    this.inbox = options.keepLeases ? null : new InboxLog(join(dataDir, 'inbox'), position, options.synchronous === 'FULL');
+    // Opening may have moved the read position (clamped after a power loss): an expansion on another thread reads it from here.
+    const start = this.inbox?.reader.position;
+    if (start && (start.segment !== position.segment || start.offset !== position.offset)) this.statements.setPosition.run(start.segment, start.offset);
     // Whatever was in flight when the last process stopped is sent again (at-least-once).
     if (!options.keepLeases) this.statements.releaseAll.run();
   }
@@ -127,14 +132,28 @@ export class SqliteQueue implements DeliveryQueue {
     return this.inbox.accept(request);
   }
 
+  /** Where the inbox's next request to expand starts, as last committed. */
+  inboxPosition(): LogPosition {
+    return this.statements.position.get()!;
+  }
+
   /**
    * Makes work from the oldest stored requests, about `maxMessages` messages, in one
    * transaction that also moves the inbox's read position past them.
    */
   expandInbox(maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion): ExpandResult {
     if (!this.inbox) return { requests: 0, messages: 0, duplicates: 0, refused: 0 };
-    const { entries, end } = this.inbox.next(maxMessages);
+    const result = this.expandFrom(this.inbox.reader, maxMessages, expansionOf);
+    this.inbox.expanded(result.requests, result.messages);
+    if (result.messages > result.duplicates + result.refused) this.onEnqueued?.();
+    return result;
+  }
+
+  /** `expandInbox` with a reader of its own: what an expansion on another thread, on its own connection, runs. */
+  expandFrom(reader: InboxReader, maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion): ExpandResult {
+    const { entries, end } = reader.next(maxMessages);
     if (entries.length === 0) return { requests: 0, messages: 0, duplicates: 0, refused: 0 };
+    // IMMEDIATE: with the request path's connection also writing, take the write lock up front (waiting for it) rather than fail on upgrade.
     const result = this.db.transaction((): ExpandResult => {
       let messages = 0;
       let duplicates = 0;
@@ -148,9 +167,8 @@ export class SqliteQueue implements DeliveryQueue {
       }
       this.statements.setPosition.run(end.segment, end.offset);
       return { requests: entries.length, messages, duplicates, refused };
-    })();
-    this.inbox.advance(end, result.requests, result.messages);
-    if (result.messages > result.duplicates + result.refused) this.onEnqueued?.();
+    }).immediate();
+    reader.advance(end);
     return result;
   }
 
@@ -192,6 +210,7 @@ export class SqliteQueue implements DeliveryQueue {
    * waiting on retries) holds back the users behind it until their retries come round.
    */
   lease(limit: number, perUser = Number.POSITIVE_INFINITY): WorkItem[] {
+    // IMMEDIATE: a read that upgrades to a write fails at once (SQLITE_BUSY) if the expansion's connection wrote meanwhile.
     return this.db.transaction(() => {
       const now = this.now();
       const endpointOf = new Map<string, string>();
@@ -221,7 +240,7 @@ export class SqliteQueue implements DeliveryQueue {
       }
       for (const id of chosen) this.leased.add(id);
       return chosen.map((id) => toItem(this.statements.lease.get(id)!));
-    })();
+    }).immediate();
   }
 
   ack(ids: readonly number[]): void {

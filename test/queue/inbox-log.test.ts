@@ -20,7 +20,7 @@ function request(n: number, source = 'batch'): AcceptedRequest {
 }
 
 const start = { segment: 1, offset: 0 };
-const names = (log: InboxLog, max = 100) => log.next(max).entries.map((e) => JSON.parse(e.body.toString()).batch[0].event);
+const names = (log: InboxLog, max = 100) => log.reader.next(max).entries.map((e) => JSON.parse(e.body.toString()).batch[0].event);
 
 describe('the inbox log', () => {
   let dir: string;
@@ -34,7 +34,7 @@ describe('the inbox log', () => {
     log.close();
     const again = new InboxLog(dir, start, false);
     expect(again.pending()).toEqual({ requests: 3, messages: 3 });
-    const { entries } = again.next(100);
+    const { entries } = again.reader.next(100);
     expect(entries.map((e) => e.body.toString())).toEqual([1, 2, 3].map((n) => request(n).body.toString()));
     expect(entries[0]).toMatchObject({ source: 'batch', receivedAt: T, idBase: 'sb-1', skip: [], messages: 1 });
     again.close();
@@ -58,12 +58,14 @@ describe('the inbox log', () => {
     const log = new InboxLog(dir, start, false, 200);
     for (let n = 1; n <= 5; n++) await log.accept(request(n));
     expect(readdirSync(dir).length).toBeGreaterThan(2);
-    const first = log.next(2);
+    const first = log.reader.next(2);
     expect(first.entries).toHaveLength(2);
-    log.advance(first.end, 2, 2);
+    log.reader.advance(first.end);
+    log.expanded(2, 2);
     expect(names(log)).toEqual(['Event 3', 'Event 4', 'Event 5']);
-    const rest = log.next(100);
-    log.advance(rest.end, 3, 3);
+    const rest = log.reader.next(100);
+    log.reader.advance(rest.end);
+    log.expanded(3, 3);
     expect(log.pending()).toEqual({ requests: 0, messages: 0 });
     expect(readdirSync(dir).every((f) => Number(f.slice(0, 10)) >= rest.end.segment)).toBe(true);
     log.close();
@@ -168,7 +170,8 @@ describe('the inbox expander', () => {
     const plan = defaultPlan();
     await store.accept(request(1));
     const expanded: number[] = [];
-    const expander = new InboxExpander(store, () => plan, { batchMessages: 1000, shareUnderLoad: 0.1 }, { expanded: (messages) => expanded.push(messages) });
+    const expander = new InboxExpander((max, of) => store.expandInbox(max, of), () => plan, { batchMessages: 1000, shareUnderLoad: 0.1 }, { expanded: ({ messages }) => expanded.push(messages) });
+    store.inbox!.onAccepted = () => expander.kick();
     expander.start();
     await store.accept(request(2));
     await eventually(() => store.stats().inboxMessages === 0 && store.stats().pending === 2, 'the inbox to be expanded');

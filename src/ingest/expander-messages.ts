@@ -1,0 +1,33 @@
+import { MappingSource } from '../engine';
+import { LogPosition } from '../queue/inbox-reader';
+
+/** What the expansion thread starts from: everything else it opens itself. */
+export interface ExpanderThreadData {
+  readonly dataDir: string;
+  readonly synchronous: 'NORMAL' | 'FULL';
+  readonly batchMessages: number;
+  readonly sources: readonly MappingSource[];
+  readonly writeEnd: LogPosition;
+}
+
+/** From the service to the thread. */
+export type ToExpander =
+  | { readonly type: 'appended'; readonly writeEnd: LogPosition }
+  | { readonly type: 'mappings'; readonly sources: readonly MappingSource[] }
+  | { readonly type: 'stop' };
+
+/** One committed transaction, with what the metrics count. */
+export interface ExpandedReport {
+  readonly type: 'expanded';
+  readonly requests: number;
+  readonly messages: number;
+  readonly duplicates: number;
+  readonly refused: number;
+  /** Braze objects made, by array name. */
+  readonly objects: readonly (readonly [string, number])[];
+  /** The codes of the messages refused, one per message. */
+  readonly refusedCodes: readonly string[];
+}
+
+/** From the thread to the service. */
+export type FromExpander = ExpandedReport | { readonly type: 'warn'; readonly message: string } | { readonly type: 'stopped' };

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { MappingRegistry } from '../mapping/mapping.registry';
+import { InboxLog } from '../queue/inbox-log';
+import { ExpandedReport, ExpanderThreadData, FromExpander, ToExpander } from './expander-messages';
+
+/** Starts and stops the inbox's expansion, wherever it runs. */
+export interface Expansion {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface ExpanderThreadReport {
+  expanded(report: ExpandedReport): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+// A worker runs JavaScript: under ts-jest, which runs this file from source, the build's copy (`npm test` builds first).
+const WORKER_FILE = __filename.endsWith('.ts') ? join(__dirname, '..', '..', 'dist', 'ingest', 'expander.worker.js') : join(__dirname, 'expander.worker.js');
+const RESTART_MS = 1000;
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * The inbox expanded on a worker thread, so that it has a core of its own instead of a share
+ * of the request path's event loop. The thread holds nothing the disk does not: should it
+ * die, a new one starts from the committed read position and nothing is lost or repeated.
+ */
+export class ExpanderThread implements Expansion {
+  private worker: Worker | null = null;
+  private stopping = false;
+  private restart: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly inbox: InboxLog,
+    private readonly mappings: MappingRegistry,
+    private readonly settings: Pick<ExpanderThreadData, 'dataDir' | 'synchronous' | 'batchMessages'>,
+    private readonly report: ExpanderThreadReport,
+  ) {}
+
+  start(): void {
+    this.stopping = false;
+    this.unsubscribe = this.mappings.onSwap((next) => this.send({ type: 'mappings', sources: next.sources }));
+    this.inbox.onAccepted = () => this.send({ type: 'appended', writeEnd: this.inbox.writeEnd() });
+    this.spawn();
+  }
+
+  /** Lets the thread finish its transaction and close its connection; the rest of the inbox waits on disk. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restart) clearTimeout(this.restart);
+    this.inbox.onAccepted = null;
+    this.unsubscribe?.();
+    const worker = this.worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+      worker.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      worker.postMessage({ type: 'stop' } satisfies ToExpander);
+    });
+  }
+
+  private send(message: ToExpander): void {
+    this.worker?.postMessage(message);
+  }
+
+  private spawn(): void {
+    const workerData: ExpanderThreadData = { ...this.settings, sources: this.mappings.current.sources, writeEnd: this.inbox.writeEnd() };
+    const worker = new Worker(WORKER_FILE, { workerData });
+    worker.on('message', (message: FromExpander) => {
+      if (message.type === 'expanded') {
+        this.inbox.expanded(message.requests, message.messages);
+        this.report.expanded(message);
+      } else if (message.type === 'warn') {
+        this.report.warn(message.message);
+      }
+    });
+    worker.on('error', (error) => this.report.error(`the inbox expansion thread failed: ${error.message}`));
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = null;
+      if (this.stopping) return;
+      this.report.error(`the inbox expansion thread stopped; starting a new one in ${RESTART_MS / 1000} s`);
+      this.restart = setTimeout(() => this.spawn(), RESTART_MS);
+    });
+    this.worker = worker;
+  }
+}

@@ -1,0 +1,61 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import { compileMappingSet, MappingPlan, MappingSource } from '../engine';
+import { InboxReader, LogPosition } from '../queue/inbox-reader';
+import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { FromExpander, ExpanderThreadData, ToExpander } from './expander-messages';
+import { expansionOf, InboxExpander } from './inbox-expander';
+
+/**
+ * The expansion thread: its own SQLite connection, its own reader of the inbox, its own
+ * compiled plan. The service told it where completed appends end and what mapping serves;
+ * it reports each committed transaction back, for the metrics and to wake delivery.
+ */
+const port = parentPort!;
+const data = workerData as ExpanderThreadData;
+const post = (message: FromExpander) => port.postMessage(message);
+
+function compile(sources: readonly MappingSource[]): MappingPlan {
+  const { plan } = compileMappingSet(sources);
+  // The service compiled these same texts before sending them: no plan here would be a bug, not a user's typo.
+  if (!plan) throw new Error('the mapping the service serves did not compile on the expansion thread');
+  return plan;
+}
+
+let plan = compile(data.sources);
+let writeEnd: LogPosition = data.writeEnd;
+// Opened beside the service's own connection: no lock, no inbox writer, leases left alone.
+const store = new SqliteQueue(data.dataDir, () => Date.now(), { synchronous: data.synchronous, keepLeases: true });
+const reader = new InboxReader(join(data.dataDir, 'inbox'), store.inboxPosition(), () => writeEnd);
+
+let objects = new Map<string, number>();
+let refusedCodes: string[] = [];
+const expander = new InboxExpander((max, of) => store.expandFrom(reader, max, of), () => plan, { batchMessages: data.batchMessages, shareUnderLoad: 1 }, {
+  mapped: (expansion) => {
+    for (const [kind, n] of expansion.objects) objects.set(kind, (objects.get(kind) ?? 0) + n);
+    for (const r of expansion.refused) refusedCodes.push(r.code);
+  },
+  expanded: (result) => {
+    post({ type: 'expanded', ...result, objects: [...objects], refusedCodes });
+    objects = new Map();
+    refusedCodes = [];
+  },
+  warn: (message) => post({ type: 'warn', message }),
+});
+
+port.on('message', (message: ToExpander) => {
+  if (message.type === 'appended') {
+    writeEnd = message.writeEnd;
+    expander.kick();
+  } else if (message.type === 'mappings') {
+    plan = compile(message.sources);
+  } else if (message.type === 'stop') {
+    void expander.stop().then(() => {
+      reader.close();
+      store.close();
+      post({ type: 'stopped' });
+      port.close();
+    });
+  }
+});
+expander.start();

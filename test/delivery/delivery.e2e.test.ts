@@ -13,9 +13,9 @@ describe('delivery to the Braze sandbox', () => {
   });
   const send = (batch: unknown[]) => request(d.url).post('/v1/batch').send({ batch }).expect(200);
 
-  it('delivers every object, packed into full requests, each user in order', async () => {
+  it.each(['thread', 'loop'])('delivers every object, packed into full requests, each user in order (INBOX_EXPANDER=%s)', async (expander) => {
     sandbox = await startBrazeSandbox();
-    d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300' });
+    d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300', INBOX_EXPANDER: expander });
     const users = Array.from({ length: 10 }, (_, i) => `user-${i}`);
     for (let chunk = 0; chunk < 3; chunk++) {
       const steps = Array.from({ length: 10 }, (_, i) => chunk * 10 + i);

@@ -36,7 +36,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     };
     const inbox = store.inbox!;
     if (d.expander === 'thread') {
-      this.expansion = new ExpanderThread(inbox, mappings, { dataDir: config.dataDir, synchronous: d.sqliteSynchronous, batchMessages: d.expandBatch }, {
+      this.expansion = new ExpanderThread(inbox, mappings, { dataDir: config.dataDir, synchronous: d.sqliteSynchronous, batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 }, {
         expanded: (report) => {
           for (const [kind, n] of report.objects) metrics.objectsMapped.inc({ kind }, n);
           for (const code of report.refusedCodes) metrics.rejected.inc({ reason: code });

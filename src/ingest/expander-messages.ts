@@ -6,6 +6,8 @@ export interface ExpanderThreadData {
   readonly dataDir: string;
   readonly synchronous: 'NORMAL' | 'FULL';
   readonly batchMessages: number;
+  /** The share of its time the thread takes while requests saturate the service's loop (0–1]. */
+  readonly shareUnderLoad: number;
   readonly sources: readonly MappingSource[];
   readonly writeEnd: LogPosition;
 }
@@ -14,6 +16,7 @@ export interface ExpanderThreadData {
 export type ToExpander =
   | { readonly type: 'appended'; readonly writeEnd: LogPosition }
   | { readonly type: 'mappings'; readonly sources: readonly MappingSource[] }
+  | { readonly type: 'load'; readonly saturated: boolean }
   | { readonly type: 'stop' };
 
 /** One committed transaction, with what the metrics count. */

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { MappingRegistry } from '../mapping/mapping.registry';
 import { InboxLog } from '../queue/inbox-log';
 import { ExpandedReport, ExpanderThreadData, FromExpander, ToExpander } from './expander-messages';
+import { reportLoopLoad } from './loop-load';
 
 /** Starts and stops the inbox's expansion, wherever it runs. */
 export interface Expansion {
@@ -31,11 +32,13 @@ export class ExpanderThread implements Expansion {
   private stopping = false;
   private restart: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  private stopReporting: (() => void) | null = null;
+  private saturated = false;
 
   constructor(
     private readonly inbox: InboxLog,
     private readonly mappings: MappingRegistry,
-    private readonly settings: Pick<ExpanderThreadData, 'dataDir' | 'synchronous' | 'batchMessages'>,
+    private readonly settings: Pick<ExpanderThreadData, 'dataDir' | 'synchronous' | 'batchMessages' | 'shareUnderLoad'>,
     private readonly report: ExpanderThreadReport,
   ) {}
 
@@ -43,6 +46,7 @@ export class ExpanderThread implements Expansion {
     this.stopping = false;
     this.unsubscribe = this.mappings.onSwap((next) => this.send({ type: 'mappings', sources: next.sources }));
     this.inbox.onAccepted = () => this.send({ type: 'appended', writeEnd: this.inbox.writeEnd() });
+    this.stopReporting = reportLoopLoad((saturated) => this.send({ type: 'load', saturated: (this.saturated = saturated) }));
     this.spawn();
   }
 
@@ -52,6 +56,7 @@ export class ExpanderThread implements Expansion {
     if (this.restart) clearTimeout(this.restart);
     this.inbox.onAccepted = null;
     this.unsubscribe?.();
+    this.stopReporting?.();
     const worker = this.worker;
     if (!worker) return;
     await new Promise<void>((resolve) => {
@@ -71,6 +76,7 @@ export class ExpanderThread implements Expansion {
   private spawn(): void {
     const workerData: ExpanderThreadData = { ...this.settings, sources: this.mappings.current.sources, writeEnd: this.inbox.writeEnd() };
     const worker = new Worker(WORKER_FILE, { workerData });
+    if (this.saturated) worker.postMessage({ type: 'load', saturated: true } satisfies ToExpander);
     worker.on('message', (message: FromExpander) => {
       if (message.type === 'expanded') {
         this.inbox.expanded(message.requests, message.messages);

@@ -41,9 +41,13 @@ let writeEnd: LogPosition = data.writeEnd;
 const store = new SqliteQueue(data.dataDir, () => Date.now(), { synchronous: data.synchronous, keepLeases: true });
 const reader = new InboxReader(join(data.dataDir, 'inbox'), store.inboxPosition(), () => writeEnd);
 
+// The service's loop, as it last reported: under saturation the thread holds back, since on machines whose cores share their execution units (hyperthreads, most VMs) a busy sibling slows the request path.
+let saturated = false;
+const load = { saturated: () => saturated, mark: () => undefined };
+
 let objects = new Map<string, number>();
 let refusedCodes: string[] = [];
-const expander = new InboxExpander((max, of) => store.expandFrom(reader, max, of), () => plan, { batchMessages: data.batchMessages, shareUnderLoad: 1 }, {
+const expander = new InboxExpander((max, of) => store.expandFrom(reader, max, of), () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, load }, {
   mapped: (expansion) => {
     for (const [kind, n] of expansion.objects) objects.set(kind, (objects.get(kind) ?? 0) + n);
     for (const r of expansion.refused) refusedCodes.push(r.code);
@@ -60,6 +64,8 @@ port.on('message', (message: ToExpander) => {
   if (message.type === 'appended') {
     writeEnd = message.writeEnd;
     expander.kick();
+  } else if (message.type === 'load') {
+    saturated = message.saturated;
   } else if (message.type === 'mappings') {
     plan = compile(message.sources);
   } else if (message.type === 'stop') {

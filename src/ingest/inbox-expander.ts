@@ -2,12 +2,15 @@ import { performance } from 'node:perf_hooks';
 import { MappingPlan } from '../engine';
 import { ExpandResult, Expansion, InboxEntry, Refusal } from '../queue/inbox';
 import { admit, IngestSource, isSized, unpack, userKeyOf } from './admit';
+import { LoadSignal, ownLoopLoad } from './loop-load';
 
 export interface ExpanderOptions {
   /** Messages per transaction. */
   readonly batchMessages: number;
-  /** The least share of the event loop expansion takes while requests keep arriving (0–1]; 1 on a thread of its own. */
+  /** The share of its time the expansion takes while requests saturate the request path (0–1]; 1 never holds back. */
   readonly shareUnderLoad: number;
+  /** How to tell the request path is saturated; by default, this thread's own loop (the expansion shares it). */
+  readonly load?: LoadSignal;
 }
 
 /** One transaction's worth: `SqliteQueue.expandInbox`, or `expandFrom` with a reader of the expansion's own. */
@@ -35,19 +38,18 @@ export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
 }
 
 /**
- * The least pause between transactions, and the event-loop utilization over a pause above
- * which requests are saturating the loop. The pause must be long against the loop's own work
- * after a transaction (~0.3 ms): over 1 ms pauses an idle loop looked saturated half the time.
- * On a thread of its own the expansion shares its loop with nobody: no pause.
+ * The least pause between transactions on a loop shared with requests, long against the
+ * loop's own work after a transaction (~0.3 ms): over 1 ms pauses an idle loop looked
+ * saturated half the time. On a thread of its own the expansion needs no pause.
  */
 const MIN_GAP_MS = 2;
-const SATURATED = 0.85;
 
 /**
  * Makes the inbox's requests into Braze work, oldest first, one transaction at a time. While
- * the event loop has time to spare it runs almost back to back; while requests saturate the
- * loop it rests between transactions so that it takes about `shareUnderLoad` of it and
- * acknowledging requests keeps the rest. What waits meanwhile is on disk, not in memory.
+ * the request path has time to spare it runs almost back to back; while requests saturate
+ * it, it rests between transactions so that it takes about `shareUnderLoad` of its time and
+ * acknowledging requests keeps the rest: of the loop when the two share it, of the machine's
+ * cores when on a thread of its own. What waits meanwhile is on disk, not in memory.
  */
 export class InboxExpander {
   private running: Promise<void> | null = null;
@@ -58,6 +60,7 @@ export class InboxExpander {
   private nextAt = 0;
 
   private readonly minGapMs: number;
+  private readonly load: LoadSignal;
 
   /** Its host calls `kick()` whenever requests have been appended to the inbox. */
   constructor(
@@ -66,7 +69,8 @@ export class InboxExpander {
     private readonly options: ExpanderOptions,
     private readonly observer: ExpanderObserver = {},
   ) {
-    this.minGapMs = options.shareUnderLoad >= 1 ? 0 : MIN_GAP_MS;
+    this.minGapMs = options.load ? 0 : MIN_GAP_MS;
+    this.load = options.load ?? ownLoopLoad();
   }
 
   start(): void {
@@ -98,13 +102,13 @@ export class InboxExpander {
   }
 
   private async run(): Promise<void> {
-    let gapStart = performance.eventLoopUtilization();
+    this.load.mark();
     while (!this.stopping) {
       // Never inside the caller, and always through a timer, so that an idle loop shows as idle.
       await this.rest(Math.max(this.minGapMs, this.nextAt - performance.now()));
       if (this.stopping) return;
-      // Requests are saturating the loop when it found no time to idle while this waited.
-      const saturated = performance.eventLoopUtilization(gapStart).utilization > SATURATED;
+      // On a shared loop: requests are saturating it when it found no time to idle while this waited.
+      const saturated = this.load.saturated();
       const started = performance.now();
       let result;
       try {
@@ -117,7 +121,7 @@ export class InboxExpander {
         // The store is busy or failing: the requests stay in the inbox and are tried again.
         this.observer.warn?.(`inbox expansion failed, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
         this.nextAt = performance.now() + 1000;
-        gapStart = performance.eventLoopUtilization();
+        this.load.mark();
         continue;
       }
       if (result.requests === 0) return;
@@ -126,7 +130,7 @@ export class InboxExpander {
       // Saturated, rest long enough to take only the configured share; otherwise go straight on.
       const took = performance.now() - started;
       this.nextAt = performance.now() + (saturated ? took * (1 / this.options.shareUnderLoad - 1) : 0);
-      gapStart = performance.eventLoopUtilization();
+      this.load.mark();
     }
   }
 

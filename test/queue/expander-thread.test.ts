@@ -28,7 +28,7 @@ async function mappingNaming(prefix: string): Promise<Awaited<ReturnType<typeof 
 
 function open(dataDir: string, registry: MappingRegistry, reports: ExpandedReport[], errors: string[] = []) {
   const store = new SqliteQueue(dataDir, () => T);
-  const thread = new ExpanderThread(store.inbox!, registry, { dataDir, synchronous: 'NORMAL', batchMessages: 2 }, { expanded: (r) => reports.push(r), warn: () => undefined, error: (m) => errors.push(m) });
+  const thread = new ExpanderThread(store.inbox!, registry, { dataDir, synchronous: 'NORMAL', batchMessages: 2, shareUnderLoad: 0.1 }, { expanded: (r) => reports.push(r), warn: () => undefined, error: (m) => errors.push(m) });
   return { store, thread };
 }
 

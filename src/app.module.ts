@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { HttpModule } from '@nestjs/axios';
 import { TerminusModule } from '@nestjs/terminus';
@@ -9,6 +8,7 @@ import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
 import { OperationsController } from './http/operations.controller';
 import { MappingWatcher } from './mapping/mapping-watcher';
+import { httpLogging } from './observability/http-logging';
 import { Metrics } from './observability/metrics';
 import { IngestController } from './http/ingest.controller';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
@@ -32,9 +32,6 @@ export interface AppDependencies {
   readonly rejections?: RejectionLog;
 }
 
-/** Headers that carry secrets: pino writes "[redacted]" in their place. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie', 'req.headers["x-api-key"]'];
-
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(deps: AppDependencies): DynamicModule {
@@ -52,14 +49,7 @@ export class AppModule implements NestModule {
       imports: [
         HttpModule,
         TerminusModule.forRoot({ logger: false }),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: deps.config.logLevel,
-            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-            genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 100) : randomUUID()),
-            customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-          },
-        }),
+        LoggerModule.forRoot({ pinoHttp: httpLogging(deps.config.logLevel) }),
       ],
       controllers: [IngestController, AdminController, HealthController, OperationsController],
       providers: [

@@ -73,7 +73,8 @@ describe('the service process', () => {
       expect(output()).toMatch(/SEGMENT_WRITE_KEYS is not set/);
       await request(url).post('/v1/track').set('Authorization', basic('write-key-value-456')).send({ userId: 'u', event: 'E' }).expect(200);
       const body = JSON.stringify({ type: 'track', userId: 'u', event: 'E' });
-      await request(url).post('/v1/webhook').set('Content-Type', 'application/json').set('X-Signature', createHmac('sha1', secret).update(body).digest('hex')).send(body).expect(200);
+      const signature = createHmac('sha1', secret).update(body).digest('hex');
+      await request(url).post('/v1/webhook').set('Content-Type', 'application/json').set('X-Signature', signature).send(body).expect(200);
       await request(url).post('/v1/webhook').set('Content-Type', 'application/json').set('X-Signature', 'f'.repeat(40)).send(body).expect(401);
       const deadline = Date.now() + 5000;
       while (!/will be retried/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -84,7 +85,46 @@ describe('the service process', () => {
       expect(logs).not.toContain('write-key-value-456');
       expect(logs).not.toContain(Buffer.from('write-key-value-456:').toString('base64'));
       expect(logs).not.toContain(secret);
-      expect(logs).toContain('[redacted]');
+      expect(logs).not.toContain(signature);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  it('logs one line per request at info: method, path, status, time and request id, never a header, the query or a write key', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { child, url, output } = await boot({ LOG_LEVEL: 'info', PORT: '0', BRAZE_REST_ENDPOINT: 'http://127.0.0.1:9', BRAZE_API_KEY: 'k', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-access-')) });
+    const secrets = ['basic-key-value', 'body-key-value', 'query-key-value', 'cookie-value', 'api-key-value', 'e'.repeat(40)];
+    try {
+      await request(url)
+        .post('/v1/batch?writeKey=query-key-value')
+        .set('Authorization', basic('basic-key-value'))
+        .set('Cookie', 'session=cookie-value')
+        .set('X-Api-Key', 'api-key-value')
+        .set('X-Signature', 'e'.repeat(40))
+        .set('X-Request-Id', 'trace-1')
+        .send({ batch: [{ type: 'track', userId: 'u', event: 'E' }], writeKey: 'body-key-value' })
+        .expect(200);
+      await request(url).post('/v1/track').set('X-Request-Id', 'x'.repeat(150)).send({ userId: 'u', event: 'E' }).expect(200);
+      await request(url).post('/v1/track').send({ userId: 'u', event: 'E' }).expect(200);
+      await request(url).post('/v1/track').send({ userId: 'u', event: 'E' }).expect(200);
+      await request(url).get('/health/live').expect(200);
+      await request(url).get('/nope').expect(404);
+      const completed = () => output().split('\n').filter((l) => l.includes('"request completed"')).map((l) => JSON.parse(l));
+      const deadline = Date.now() + 5000;
+      while (completed().length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const lines = completed();
+      expect(lines).toHaveLength(5); // the healthy probe is not logged
+      const [batch, long, first, second, missing] = lines;
+      expect(batch).toMatchObject({ level: 30, req: { id: 'trace-1', method: 'POST', url: '/v1/batch', remoteAddress: expect.stringContaining('127.0.0.1') }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
+      expect(Object.keys(batch.req).sort()).toEqual(['id', 'method', 'remoteAddress', 'url']);
+      expect(long.req.id).toBe('x'.repeat(100));
+      expect(first.req.id).toEqual(expect.any(String));
+      expect(first.req.id).not.toBe(second.req.id);
+      expect(missing).toMatchObject({ level: 40, req: { method: 'GET', url: '/nope' }, res: { statusCode: 404 } });
+      for (const value of [...secrets, Buffer.from('basic-key-value:').toString('base64')]) expect(output()).not.toContain(value);
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');

@@ -41,7 +41,9 @@ let writeEnd: LogPosition = data.writeEnd;
 const store = new SqliteQueue(data.dataDir, () => Date.now(), { synchronous: data.synchronous, keepLeases: true });
 const reader = new InboxReader(join(data.dataDir, 'inbox'), store.inboxPosition(), () => writeEnd);
 
-// The service's loop, as it last reported: under saturation the thread holds back, since on machines whose cores share their execution units (hyperthreads, most VMs) a busy sibling slows the request path.
+// The service's loop, as it last reported. Under saturation the thread holds back: on a
+// machine with few cores a thread that never sleeps crowds the request path and its clients
+// onto fewer cores (2 cores here: a nice-19 spinner cut the bare ceiling's rate by a quarter).
 let saturated = false;
 const load = { saturated: () => saturated, mark: () => undefined };
 

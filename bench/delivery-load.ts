@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrazeSandbox } from '../src/sandbox/braze-sandbox';
@@ -15,9 +15,10 @@ export async function measureDelivery(total: number) {
   const root = join(__dirname, '..', '..');
   const sandbox = await startBrazeSandbox({ apiKey: 'right-key', rateLimit: { limit: 1_000_000, windowMs: 3000 } });
   sandbox.apiKey = 'not-yet';
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
   const service: ChildProcess = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
     cwd: root,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bench-')), BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'right-key', DELIVERY_PAUSE_PROBE_MS: '50' },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'right-key', DELIVERY_PAUSE_PROBE_MS: '50' },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   let output = '';
@@ -55,6 +56,8 @@ export async function measureDelivery(total: number) {
     Math.ceil(count('aliases_to_identify') / 50) +
     Math.ceil(count('user_aliases') / 50);
   service.kill('SIGTERM');
+  await new Promise((r) => (service.exitCode !== null ? r(null) : service.once('exit', r)));
+  rmSync(dataDir, { recursive: true, force: true });
   await sandbox.close();
   return {
     messages: total,

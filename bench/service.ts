@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,15 @@ export async function startProcess(script: string, env: Record<string, string> =
   };
 }
 
-export function startService(env: Record<string, string>): Promise<Running> {
-  return startProcess(join(ROOT, 'dist', 'main.js'), { DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bench-')), ...env });
+/** The service on a fresh data directory, deleted once it stops (a full run writes several GB). */
+export async function startService(env: Record<string, string>): Promise<Running> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+  const running = await startProcess(join(ROOT, 'dist', 'main.js'), { DATA_DIR: dataDir, ...env });
+  return {
+    ...running,
+    stop: async () => {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

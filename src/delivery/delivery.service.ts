@@ -4,8 +4,9 @@ import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
-import { ExpanderObserver, InboxExpander } from '../ingest/inbox-expander';
-import { Expansion, ExpanderThread } from '../ingest/expander-thread';
+import { ExpanderThread } from '../ingest/expander-thread';
+import { ExpansionReport } from '../ingest/inbox-expander';
+import { Expansion, LoopExpansion } from '../ingest/loop-expansion';
 import { MappingRegistry } from '../mapping/mapping.registry';
 import { BrazeSender } from './braze-sender';
 import { DeliveryWorker } from './delivery.worker';
@@ -30,43 +31,27 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     mappings: MappingRegistry,
   ) {
     const d = config.delivery;
-    const counted = (duplicates: number, refused: number) => {
-      metrics.duplicates.inc(duplicates);
-      metrics.deadLettered.inc(refused);
-    };
     const inbox = store.inbox!;
-    if (d.expander === 'thread') {
-      this.expansion = new ExpanderThread(inbox, mappings, { dataDir: config.dataDir, synchronous: d.sqliteSynchronous, batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 }, {
-        expanded: (report) => {
-          for (const [kind, n] of report.objects) metrics.objectsMapped.inc({ kind }, n);
-          for (const code of report.refusedCodes) metrics.rejected.inc({ reason: code });
-          counted(report.duplicates, report.refused);
-          if (report.messages > report.duplicates + report.refused) store.onEnqueued?.();
-        },
-        warn: (message) => this.logger.warn(message),
-        error: (message) => this.logger.error(message),
-      });
-    } else {
-      const observer: ExpanderObserver = {
-        mapped: ({ objects, refused }) => {
-          for (const [kind, n] of objects) metrics.objectsMapped.inc({ kind }, n);
-          for (const r of refused) metrics.rejected.inc({ reason: r.code });
-        },
-        expanded: (result) => counted(result.duplicates, result.refused),
-        warn: (message) => this.logger.warn(message),
-      };
-      const expander = new InboxExpander((max, of) => store.expandInbox(max, of), () => mappings.current.plan, { batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 }, observer);
-      this.expansion = {
-        start: () => {
-          inbox.onAccepted = () => expander.kick();
-          expander.start();
-        },
-        stop: () => {
-          inbox.onAccepted = null;
-          return expander.stop();
-        },
-      };
-    }
+    const expansionOptions = { batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 };
+    const counted = (report: ExpansionReport) => {
+      for (const [kind, n] of report.objects) metrics.objectsMapped.inc({ kind }, n);
+      for (const code of report.refusedCodes) metrics.rejected.inc({ reason: code });
+      metrics.duplicates.inc(report.duplicates);
+      metrics.deadLettered.inc(report.refused);
+    };
+    const warn = (message: string) => this.logger.warn(message);
+    this.expansion =
+      d.expander === 'thread'
+        ? new ExpanderThread(inbox, mappings, { dataDir: config.dataDir, synchronous: d.sqliteSynchronous, ...expansionOptions }, {
+            expanded: (report) => {
+              counted(report);
+              // On the loop, expandInbox wakes delivery itself.
+              if (report.messages > report.duplicates + report.refused) store.onEnqueued?.();
+            },
+            warn,
+            error: (message) => this.logger.error(message),
+          })
+        : new LoopExpansion(store, inbox, () => mappings.current.plan, expansionOptions, { expanded: counted, warn });
     this.sender =
       config.brazeRestEndpoint !== undefined && config.brazeApiKey !== undefined
         ? new HttpBrazeSender(http, { endpoint: config.brazeRestEndpoint, apiKey: config.brazeApiKey, timeoutMs: d.timeoutMs, maxSockets: d.concurrency })

@@ -1,5 +1,6 @@
 import { MappingSource } from '../engine';
 import { LogPosition } from '../queue/inbox-reader';
+import { ExpansionReport } from './inbox-expander';
 
 /** What the expansion thread starts from: everything else it opens itself. */
 export interface ExpanderThreadData {
@@ -20,17 +21,7 @@ export type ToExpander =
   | { readonly type: 'stop' };
 
 /** One committed transaction, with what the metrics count. */
-export interface ExpandedReport {
-  readonly type: 'expanded';
-  readonly requests: number;
-  readonly messages: number;
-  readonly duplicates: number;
-  readonly refused: number;
-  /** Braze objects made, by array name. */
-  readonly objects: readonly (readonly [string, number])[];
-  /** The codes of the messages refused, one per message. */
-  readonly refusedCodes: readonly string[];
-}
+export type ExpandedReport = ExpansionReport & { readonly type: 'expanded' };
 
 /** From the thread to the service. */
-export type FromExpander = ExpandedReport | { readonly type: 'warn'; readonly message: string } | { readonly type: 'stopped' };
+export type FromExpander = ExpandedReport | { readonly type: 'warn'; readonly message: string };

@@ -2,17 +2,13 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MappingRegistry } from '../mapping/mapping.registry';
 import { InboxLog } from '../queue/inbox-log';
-import { ExpandedReport, ExpanderThreadData, FromExpander, ToExpander } from './expander-messages';
+import { ExpanderThreadData, FromExpander, ToExpander } from './expander-messages';
+import { ExpansionReport } from './inbox-expander';
+import { Expansion } from './loop-expansion';
 import { reportLoopLoad } from './loop-load';
 
-/** Starts and stops the inbox's expansion, wherever it runs. */
-export interface Expansion {
-  start(): void;
-  stop(): Promise<void>;
-}
-
 export interface ExpanderThreadReport {
-  expanded(report: ExpandedReport): void;
+  expanded(report: ExpansionReport): void;
   warn(message: string): void;
   error(message: string): void;
 }

@@ -47,18 +47,8 @@ const reader = new InboxReader(join(data.dataDir, 'inbox'), store.inboxPosition(
 let saturated = false;
 const load = { saturated: () => saturated, mark: () => undefined };
 
-let objects = new Map<string, number>();
-let refusedCodes: string[] = [];
 const expander = new InboxExpander((max, of) => store.expandFrom(reader, max, of), () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, load }, {
-  mapped: (expansion) => {
-    for (const [kind, n] of expansion.objects) objects.set(kind, (objects.get(kind) ?? 0) + n);
-    for (const r of expansion.refused) refusedCodes.push(r.code);
-  },
-  expanded: (result) => {
-    post({ type: 'expanded', ...result, objects: [...objects], refusedCodes });
-    objects = new Map();
-    refusedCodes = [];
-  },
+  expanded: (report) => post({ type: 'expanded', ...report }),
   warn: (message) => post({ type: 'warn', message }),
 });
 
@@ -74,8 +64,7 @@ port.on('message', (message: ToExpander) => {
     void expander.stop().then(() => {
       reader.close();
       store.close();
-      post({ type: 'stopped' });
-      port.close();
+      port.close(); // nothing left to keep the thread alive: it exits, which is what the service waits for
     });
   }
 });

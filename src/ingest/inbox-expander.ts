@@ -16,11 +16,17 @@ export interface ExpanderOptions {
 /** One transaction's worth: `SqliteQueue.expandInbox`, or `expandFrom` with a reader of the expansion's own. */
 export type ExpandStep = (maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion) => ExpandResult;
 
+/** What one committed transaction made, for the metrics. */
+export interface ExpansionReport extends ExpandResult {
+  /** Braze objects made, by array name. */
+  readonly objects: readonly (readonly [string, number])[];
+  /** The codes of the messages refused, one per message. */
+  readonly refusedCodes: readonly string[];
+}
+
 export interface ExpanderObserver {
-  /** Called per stored request, inside its transaction. */
-  mapped?(expansion: Expansion): void;
   /** Called after each transaction has committed. */
-  expanded?(result: ExpandResult): void;
+  expanded?(report: ExpansionReport): void;
   warn?(message: string): void;
 }
 
@@ -110,11 +116,15 @@ export class InboxExpander {
       // On a shared loop: requests are saturating it when it found no time to idle while this waited.
       const saturated = this.load.saturated();
       const started = performance.now();
+      // Counted afresh per transaction: a rolled-back one made nothing.
+      const objects = new Map<string, number>();
+      const refusedCodes: string[] = [];
       let result;
       try {
         result = this.expand(this.options.batchMessages, (entry) => {
           const expansion = expansionOf(entry, this.plan());
-          this.observer.mapped?.(expansion);
+          for (const [kind, n] of expansion.objects) objects.set(kind, (objects.get(kind) ?? 0) + n);
+          for (const r of expansion.refused) refusedCodes.push(r.code);
           return expansion;
         });
       } catch (error) {
@@ -125,7 +135,7 @@ export class InboxExpander {
         continue;
       }
       if (result.requests === 0) return;
-      this.observer.expanded?.(result);
+      this.observer.expanded?.({ ...result, objects: [...objects], refusedCodes });
       if (result.refused > 0) this.observer.warn?.(`${result.refused} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
       // Saturated, rest long enough to take only the configured share; otherwise go straight on.
       const took = performance.now() - started;

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExpandedReport } from '../../src/ingest/expander-messages';
+import { ExpansionReport } from '../../src/ingest/inbox-expander';
 import { ExpanderThread } from '../../src/ingest/expander-thread';
 import { loadMappings, MappingRegistry } from '../../src/mapping/mapping.registry';
 import { AcceptedRequest } from '../../src/queue/delivery-queue.port';
@@ -26,7 +26,7 @@ async function mappingNaming(prefix: string): Promise<Awaited<ReturnType<typeof 
   return loadMappings(dir, () => new Date(T));
 }
 
-function open(dataDir: string, registry: MappingRegistry, reports: ExpandedReport[], errors: string[] = []) {
+function open(dataDir: string, registry: MappingRegistry, reports: ExpansionReport[], errors: string[] = []) {
   const store = new SqliteQueue(dataDir, () => T);
   const thread = new ExpanderThread(store.inbox!, registry, { dataDir, synchronous: 'NORMAL', batchMessages: 2, shareUnderLoad: 0.1 }, { expanded: (r) => reports.push(r), warn: () => undefined, error: (m) => errors.push(m) });
   return { store, thread };
@@ -38,7 +38,7 @@ describe('the inbox expanded on a worker thread', () => {
   it('makes the inbox into work on its own connection, and reports each transaction for the metrics', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-thread-'));
     const registry = new MappingRegistry(await mappingNaming('v1'));
-    const reports: ExpandedReport[] = [];
+    const reports: ExpansionReport[] = [];
     const errors: string[] = [];
     const { store, thread } = open(dataDir, registry, reports, errors);
     await store.accept(request([track(1), track(2), track(3)], 1)); // before the thread starts: waiting on disk
@@ -83,7 +83,7 @@ describe('the inbox expanded on a worker thread', () => {
     expect(first.store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
     first.store.close();
 
-    const reports: ExpandedReport[] = [];
+    const reports: ExpansionReport[] = [];
     const second = open(dataDir, registry, reports);
     expect(second.store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
     second.thread.start();

@@ -1,0 +1,35 @@
+import { MappingPlan } from '../engine';
+import { InboxLog } from '../queue/inbox-log';
+import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { ExpanderObserver, ExpanderOptions, InboxExpander } from './inbox-expander';
+
+/** Starts and stops the inbox's expansion, wherever it runs. */
+export interface Expansion {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** The inbox expanded on the request path's own event loop (`INBOX_EXPANDER=loop`), woken by each append. */
+export class LoopExpansion implements Expansion {
+  private readonly expander: InboxExpander;
+
+  constructor(
+    store: SqliteQueue,
+    private readonly inbox: InboxLog,
+    plan: () => MappingPlan,
+    options: Omit<ExpanderOptions, 'load'>,
+    observer: ExpanderObserver,
+  ) {
+    this.expander = new InboxExpander((max, of) => store.expandInbox(max, of), plan, options, observer);
+  }
+
+  start(): void {
+    this.inbox.onAccepted = () => this.expander.kick();
+    this.expander.start();
+  }
+
+  stop(): Promise<void> {
+    this.inbox.onAccepted = null;
+    return this.expander.stop();
+  }
+}

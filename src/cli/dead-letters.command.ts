@@ -31,7 +31,7 @@ export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promi
     io.stderr(`dead-letters: no store in ${o.dataDir} (set --data-dir or DATA_DIR)\n`);
     return 1;
   }
-  const store = new SqliteQueue(o.dataDir, () => Date.now(), { keepLeases: true });
+  const store = new SqliteQueue(o.dataDir, () => Date.now(), { beside: true });
   const dead = new DeadLetters(store.db, () => Date.now());
   try {
     switch (o.action) {

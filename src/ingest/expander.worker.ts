@@ -37,8 +37,7 @@ try {
 
 let plan = compile(data.sources);
 let writeEnd: LogPosition = data.writeEnd;
-// Opened beside the service's own connection: no lock, no inbox writer, leases left alone.
-const store = new SqliteQueue(data.dataDir, () => Date.now(), { synchronous: data.synchronous, keepLeases: true });
+const store = new SqliteQueue(data.dataDir, () => Date.now(), { synchronous: data.synchronous, beside: true });
 const reader = new InboxReader(join(data.dataDir, 'inbox'), store.inboxPosition(), () => writeEnd);
 
 // The service's loop, as it last reported. Under saturation the thread holds back: on a

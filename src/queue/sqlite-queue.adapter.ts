@@ -64,21 +64,21 @@ export class SqliteQueue implements DeliveryQueue {
   readonly db: Database.Database;
   private readonly statements;
   private readonly lock: string | null;
-  /** Null when the store is opened beside a running service (the CLI): the inbox is that service's. */
+  /** Null when the store is opened beside a running service (the CLI, the expansion thread): the inbox is that service's. */
   readonly inbox: InboxLog | null;
   /** The objects this process has in flight: counted here, so stats need not read every row's state. */
   private readonly leased = new Set<number>();
-  private readonly keepLeases: boolean;
+  /** Opened beside the running service that owns the store: no lock, no inbox writer, its leases left alone. */
+  private readonly beside: boolean;
 
   constructor(
     dataDir: string,
     private readonly now: () => number,
-    options: { synchronous?: 'NORMAL' | 'FULL'; file?: string; keepLeases?: boolean } = {},
+    options: { synchronous?: 'NORMAL' | 'FULL'; file?: string; beside?: boolean } = {},
   ) {
     mkdirSync(dataDir, { recursive: true });
-    // The CLI opens the store beside a running service, so it neither locks nor touches leases.
-    this.keepLeases = options.keepLeases ?? false;
-    this.lock = this.keepLeases ? null : takeLock(dataDir);
+    this.beside = options.beside ?? false;
+    this.lock = this.beside ? null : takeLock(dataDir);
     this.db = new Database(join(dataDir, options.file ?? 'segment-braze.db'));
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a killed process; FULL also survives power loss.
@@ -115,12 +115,12 @@ export class SqliteQueue implements DeliveryQueue {
       setPosition: db.prepare('UPDATE inbox_position SET segment = ?, offset = ? WHERE id = 1'),
     };
     const position = this.inboxPosition();
-    this.inbox = options.keepLeases ? null : new InboxLog(join(dataDir, 'inbox'), position, options.synchronous === 'FULL');
+    this.inbox = options.beside ? null : new InboxLog(join(dataDir, 'inbox'), position, options.synchronous === 'FULL');
     // Opening may have moved the read position (clamped after a power loss): an expansion on another thread reads it from here.
     const start = this.inbox?.reader.position;
     if (start && (start.segment !== position.segment || start.offset !== position.offset)) this.statements.setPosition.run(start.segment, start.offset);
     // Whatever was in flight when the last process stopped is sent again (at-least-once).
-    if (!options.keepLeases) this.statements.releaseAll.run();
+    if (!options.beside) this.statements.releaseAll.run();
   }
 
   /** Called after new work has committed (the worker uses it to wake from an idle wait). */
@@ -303,7 +303,7 @@ export class SqliteQueue implements DeliveryQueue {
   stats(): QueueStats {
     const { total, oldest } = this.statements.counts.get()!;
     // Beside a running service (the CLI) the leases are that process's: read them from the rows.
-    const leased = this.keepLeases ? this.statements.leasedCount.get()!.n : this.leased.size;
+    const leased = this.beside ? this.statements.leasedCount.get()!.n : this.leased.size;
     return {
       inboxMessages: this.inbox?.pending().messages ?? 0,
       pending: total - leased,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrazeSandbox } from '../src/sandbox/braze-sandbox';
 import { corpus } from './corpus';
+import { startFlags } from './start-command';
 
 /**
  * Delivery to the Braze sandbox: ingest N corpus messages while the sandbox refuses the key
@@ -16,7 +17,7 @@ export async function measureDelivery(total: number) {
   const sandbox = await startBrazeSandbox({ apiKey: 'right-key', rateLimit: { limit: 1_000_000, windowMs: 3000 } });
   sandbox.apiKey = 'not-yet';
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
-  const service: ChildProcess = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+  const service: ChildProcess = spawn(process.execPath, [...startFlags(root), join(root, 'dist', 'main.js')], {
     cwd: root,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'right-key', DELIVERY_PAUSE_PROBE_MS: '50' },
     stdio: ['ignore', 'pipe', 'ignore'],

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFlags } from './start-command';
 
 export interface Running {
   child: ChildProcess;
@@ -23,9 +24,9 @@ function freePort(): Promise<number> {
 }
 
 /** Starts a script (the service by default) in its own process on a free port; waits until it answers. */
-export async function startProcess(script: string, env: Record<string, string> = {}, probe = '/health/live'): Promise<Running> {
+export async function startProcess(script: string, env: Record<string, string> = {}, probe = '/health/live', nodeFlags: string[] = []): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, script], { cwd: ROOT, env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -46,10 +47,10 @@ export async function startProcess(script: string, env: Record<string, string> =
   };
 }
 
-/** The service on a fresh data directory, deleted once it stops (a full run writes several GB). */
+/** The service as `npm start` runs it, on a fresh data directory deleted once it stops (a full run writes several GB). */
 export async function startService(env: Record<string, string>): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
-  const running = await startProcess(join(ROOT, 'dist', 'main.js'), { DATA_DIR: dataDir, ...env });
+  const running = await startProcess(join(ROOT, 'dist', 'main.js'), { DATA_DIR: dataDir, ...env }, '/health/live', startFlags(ROOT));
   return {
     ...running,
     stop: async () => {

@@ -3,12 +3,13 @@ import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import request from 'supertest';
+import { startFlags } from '../../bench/start-command';
 import { basic } from '../helpers/app';
 import { ROOT } from '../helpers/engine';
 
-/** `npm start` as a user runs it: the built service in its own process. */
-async function boot(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The built service in its own process: as `npm start` runs it, or with other Node flags. */
+async function boot(env: Record<string, string>, nodeFlags = startFlags(ROOT)): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -60,6 +61,22 @@ describe('the service process', () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
     }
+  });
+
+  it("says its V8 heap limit at boot: npm start's 1 GB, or a note when started without a limit", async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const heapLine = async (flags: string[]) => {
+      const { child, output } = await boot({ LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-heap-')) }, flags);
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      return output().split('\n').map((l) => (l.startsWith('{') ? (JSON.parse(l) as { msg: string }).msg : '')).find((m) => m.startsWith('V8 heap limit'));
+    };
+    expect(startFlags(ROOT)).toContain('--max-old-space-size=1024');
+    const limited = await heapLine(startFlags(ROOT));
+    expect(limited).toMatch(/^V8 heap limit \d+ MB$/);
+    expect(Number(/(\d+) MB/.exec(limited!)![1])).toBeLessThan(1200);
+    expect(await heapLine([])).toMatch(/^V8 heap limit \d+ MB: started without --max-old-space-size \(npm start gives 1024\)/);
   });
 
   it('serves on its defaults, warns about open write keys, and never logs secrets', async () => {

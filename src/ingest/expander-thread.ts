@@ -17,6 +17,13 @@ export interface ExpanderThreadReport {
 const WORKER_FILE = __filename.endsWith('.ts') ? join(__dirname, '..', '..', 'dist', 'ingest', 'expander.worker.js') : join(__dirname, 'expander.worker.js');
 const RESTART_MS = 1000;
 const STOP_GRACE_MS = 10_000;
+/**
+ * A transaction's garbage dies with it, so the thread needs no large nursery: V8's default
+ * (16 MB semi-spaces) held ~30 MB of RSS. At 12 MB resident memory under load fell by
+ * 13–20 MB with the drain unchanged within noise (19.0 / 17.6 / 18.6k against
+ * 19.0 / 21.9 / 18.7k msg/s, interleaved); at 6 MB the drain halved.
+ */
+const YOUNG_GENERATION_MB = 12;
 
 /**
  * The inbox expanded on a worker thread, so that it has a core of its own instead of a share
@@ -71,7 +78,7 @@ export class ExpanderThread implements Expansion {
 
   private spawn(): void {
     const workerData: ExpanderThreadData = { ...this.settings, sources: this.mappings.current.sources, writeEnd: this.inbox.writeEnd() };
-    const worker = new Worker(WORKER_FILE, { workerData });
+    const worker = new Worker(WORKER_FILE, { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     if (this.saturated) worker.postMessage({ type: 'load', saturated: true } satisfies ToExpander);
     worker.on('message', (message: FromExpander) => {
       if (message.type === 'expanded') {

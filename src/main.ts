@@ -34,7 +34,8 @@ async function bootstrap(): Promise<void> {
  */
 function heapLimitNote(): string {
   const limitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
-  const flagged = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('--max-old-space-size'));
+  // V8 takes its flags with dashes or underscores; --max-heap-size sets the limit too.
+  const flagged = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /--max-(old-space|heap)-size/.test(arg.replace(/_/g, '-')));
   return flagged ? `V8 heap limit ${limitMb} MB` : `V8 heap limit ${limitMb} MB: started without --max-old-space-size (npm start gives 1024), so the heap may grow to several times what is live before V8 collects`;
 }
 

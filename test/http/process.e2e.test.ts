@@ -1,11 +1,20 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { startFlags } from '../../bench/start-command';
 import { basic } from '../helpers/app';
 import { ROOT } from '../helpers/engine';
+
+const freshDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
 
 /** The built service in its own process: as `npm start` runs it, or with other Node flags. */
 async function boot(env: Record<string, string>, nodeFlags = startFlags(ROOT)): Promise<{ child: ChildProcess; url: string; output: () => string }> {
@@ -44,11 +53,9 @@ describe('the service process', () => {
   });
 
   it('SIGHUP reloads the mappings', async () => {
-    const { cpSync, mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'sb-hup-'));
+    const dir = freshDir('sb-hup-');
     cpSync(join(ROOT, 'mappings'), dir, { recursive: true });
-    const { child, url, output } = await boot({ MAPPINGS_DIR: dir, MAPPINGS_WATCH: 'false', LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-hup-data-')) });
+    const { child, url, output } = await boot({ MAPPINGS_DIR: dir, MAPPINGS_WATCH: 'false', LOG_LEVEL: 'info', DATA_DIR: freshDir('sb-hup-data-') });
     try {
       const file = join(dir, 'braze.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace(/home_city/g, 'town'));
@@ -58,18 +65,14 @@ describe('the service process', () => {
       const res = await request(url).post('/v1/preview').send({ type: 'identify', userId: 'u', traits: { address: { city: 'Oslo' } } }).expect(200);
       expect(res.body.requests[0].body.attributes[0]).toEqual({ external_id: 'u', town: 'Oslo' });
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await stop(child);
     }
   });
 
   it("says its V8 heap limit at boot: npm start's 1 GB, or a note when started without a limit", async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     const heapLine = async (flags: string[]) => {
-      const { child, output } = await boot({ LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-heap-')) }, flags);
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      const { child, output } = await boot({ LOG_LEVEL: 'info', DATA_DIR: freshDir('sb-heap-') }, flags);
+      await stop(child);
       return output().split('\n').map((l) => (l.startsWith('{') ? (JSON.parse(l) as { msg: string }).msg : '')).find((m) => m.startsWith('V8 heap limit'));
     };
     expect(startFlags(ROOT)).toContain('--max-old-space-size=1024');
@@ -82,10 +85,8 @@ describe('the service process', () => {
   it('serves on its defaults, warns about open write keys, and never logs secrets', async () => {
     const secret = 'webhook-secret-value-123';
     const brazeKey = 'braze-api-key-789';
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     // Braze at a closed port: delivery fails and logs its errors, which must not carry the key.
-    const { child, url, output } = await boot({ LOG_LEVEL: 'info', WEBHOOK_SHARED_SECRET: secret, PORT: '0', BRAZE_REST_ENDPOINT: 'http://127.0.0.1:9', BRAZE_API_KEY: brazeKey, DELIVERY_FLUSH_MS: '20', DELIVERY_RETRY_BASE_MS: '20', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-secrets-')) });
+    const { child, url, output } = await boot({ LOG_LEVEL: 'info', WEBHOOK_SHARED_SECRET: secret, PORT: '0', BRAZE_REST_ENDPOINT: 'http://127.0.0.1:9', BRAZE_API_KEY: brazeKey, DELIVERY_FLUSH_MS: '20', DELIVERY_RETRY_BASE_MS: '20', DATA_DIR: freshDir('sb-secrets-') });
     try {
       expect(output()).toMatch(/SEGMENT_WRITE_KEYS is not set/);
       await request(url).post('/v1/track').set('Authorization', basic('write-key-value-456')).send({ userId: 'u', event: 'E' }).expect(200);
@@ -104,15 +105,12 @@ describe('the service process', () => {
       expect(logs).not.toContain(secret);
       expect(logs).not.toContain(signature);
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await stop(child);
     }
   });
 
   it('logs one line per request at info: method, path, status, time and request id, never a header, the query or a write key', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { child, url, output } = await boot({ LOG_LEVEL: 'info', PORT: '0', BRAZE_REST_ENDPOINT: 'http://127.0.0.1:9', BRAZE_API_KEY: 'k', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-access-')) });
+    const { child, url, output } = await boot({ LOG_LEVEL: 'info', PORT: '0', BRAZE_REST_ENDPOINT: 'http://127.0.0.1:9', BRAZE_API_KEY: 'k', DATA_DIR: freshDir('sb-access-') });
     const secrets = ['basic-key-value', 'body-key-value', 'query-key-value', 'cookie-value', 'api-key-value', 'e'.repeat(40)];
     try {
       await request(url)
@@ -143,8 +141,7 @@ describe('the service process', () => {
       expect(missing).toMatchObject({ level: 40, req: { method: 'GET', url: '/nope' }, res: { statusCode: 404 } });
       for (const value of [...secrets, Buffer.from('basic-key-value:').toString('base64')]) expect(output()).not.toContain(value);
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      await stop(child);
     }
   });
 });

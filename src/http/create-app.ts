@@ -6,6 +6,13 @@ import { Logger } from 'nestjs-pino';
 import { AppDependencies, AppModule } from '../app.module';
 import { HttpErrorFilter } from './http-error.filter';
 
+/**
+ * Request headers a browser may send across origins. The Segment browser SDK sends
+ * `Authorization` (Basic, the write key) on every call and `X-Retry-Count` on every retry:
+ * a preflight that leaves one out makes the browser block the request.
+ */
+export const CORS_REQUEST_HEADERS = ['Content-Type', 'Content-Encoding', 'Authorization', 'X-Retry-Count', 'X-Signature', 'X-Request-Id'] as const;
+
 /** The configured application, not yet listening: shared by main.ts and the tests. */
 export async function createApp(deps: AppDependencies): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), { bodyParser: false, bufferLogs: true });
@@ -16,7 +23,7 @@ export async function createApp(deps: AppDependencies): Promise<INestApplication
   app.enableCors({
     origin: deps.config.corsOrigins === '*' ? '*' : [...deps.config.corsOrigins],
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'X-Signature', 'X-Request-Id'],
+    allowedHeaders: [...CORS_REQUEST_HEADERS],
     maxAge: 86400,
   });
   app.useGlobalFilters(new HttpErrorFilter());

@@ -1,7 +1,8 @@
 import { All, Controller, Headers, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
-import { ApiBasicAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { pathsOf, SDK_METRICS_PATH, trackingEndpointAt } from '../ingest/endpoints';
 import { IngestError } from '../ingest/ingest-error';
-import { IngestResult, IngestService, IngestSource } from '../ingest/ingest.service';
+import { IngestResult, IngestService } from '../ingest/ingest.service';
 import { MESSAGE_TYPES } from '../ingest/message-check';
 import { PreviewService } from '../ingest/preview.service';
 import { JsonRequest } from './json-body.middleware';
@@ -28,9 +29,9 @@ export class IngestController {
     private readonly previews: PreviewService,
   ) {}
 
-  @Post('batch')
+  @Post(pathsOf('batch'))
   @HttpCode(200)
-  @ApiOperation({ summary: "Segment's batch endpoint: up to 2,500 messages, 500 KB" })
+  @ApiOperation({ summary: "Segment's batch endpoint: up to 2,500 messages, 500 KB", description: 'Also served at /v1/b, where analytics.js 2.0 (batching) and the mobile SDKs post.' })
   @ApiBody({ schema: { type: 'object', required: ['batch'], properties: { batch: { type: 'array', items: MESSAGE }, context: { type: 'object' }, integrations: { type: 'object' }, sentAt: { type: 'string', format: 'date-time' }, writeKey: { type: 'string' } } } })
   @ApiResponse({ status: 200, ...OK })
   async batch(@Req() req: JsonRequest, @Headers('authorization') authorization?: string) {
@@ -56,13 +57,26 @@ export class IngestController {
     return reply(await this.ingest.ingest({ source: 'webhook', body: req.json, rawBody: req.rawBody, authorization, signature }));
   }
 
+  @Post(SDK_METRICS_PATH)
+  @HttpCode(200)
+  @ApiOperation({ summary: "The SDKs' own usage counters (analytics.js 2.0 posts them to <apiHost>/m): answered with success, not kept" })
+  @ApiResponse({ status: 200, schema: { type: 'object', properties: { success: { type: 'boolean' } } } })
+  sdkMetrics() {
+    return { success: true };
+  }
+
   @Post(':type')
   @HttpCode(200)
-  @ApiOperation({ summary: 'One message: /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias (the path sets the type)' })
+  @ApiOperation({
+    summary: 'One message: /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias (the path sets the type)',
+    description: "Also served at analytics.js 2.0's short paths /v1/i, /v1/t, /v1/p, /v1/s, /v1/g, /v1/a, each as its long form.",
+  })
+  @ApiParam({ name: 'type', enum: MESSAGE_TYPES.flatMap((type) => pathsOf(type)) })
   @ApiBody({ schema: MESSAGE })
   @ApiResponse({ status: 200, ...OK })
   async single(@Param('type') type: string, @Req() req: JsonRequest, @Headers('authorization') authorization?: string) {
-    if (!(MESSAGE_TYPES as readonly string[]).includes(type)) throw new NotFoundException(`no endpoint POST /v1/${type.slice(0, 40)}`);
-    return reply(await this.ingest.ingest({ source: type as IngestSource, body: req.json, rawBody: req.rawBody, authorization }));
+    const endpoint = trackingEndpointAt(type);
+    if (endpoint === undefined || endpoint === 'batch') throw new NotFoundException(`no endpoint POST /v1/${type.slice(0, 40)}`);
+    return reply(await this.ingest.ingest({ source: endpoint, body: req.json, rawBody: req.rawBody, authorization }));
   }
 }

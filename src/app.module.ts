@@ -12,6 +12,7 @@ import { httpLogging } from './observability/http-logging';
 import { Metrics } from './observability/metrics';
 import { IngestController } from './http/ingest.controller';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
+import { SdkSettingsController } from './http/sdk-settings.controller';
 import { IngestService } from './ingest/ingest.service';
 import { PreviewService } from './ingest/preview.service';
 import { MemoryRejectionLog, REJECTION_LOG, RejectionLog } from './ingest/rejection-log';
@@ -51,7 +52,7 @@ export class AppModule implements NestModule {
         TerminusModule.forRoot({ logger: false }),
         LoggerModule.forRoot({ pinoHttp: httpLogging(deps.config.logLevel) }),
       ],
-      controllers: [IngestController, AdminController, HealthController, OperationsController],
+      controllers: [IngestController, SdkSettingsController, AdminController, HealthController, OperationsController],
       providers: [
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: MappingRegistry, useValue: deps.mappings },

@@ -40,6 +40,11 @@ export class IngestService {
     this.keys = new WriteKeyVerifier(config.writeKeys);
   }
 
+  /** Whether `key` is one of SEGMENT_WRITE_KEYS (any key when none is configured). */
+  acceptsWriteKey(key: string): boolean {
+    return this.keys.accepts(key);
+  }
+
   authenticate(request: IngestRequest): void {
     const secret = this.config.webhookSharedSecret;
     if (request.source === 'webhook' && secret !== undefined) {

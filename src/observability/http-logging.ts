@@ -4,11 +4,15 @@ import type { Options } from 'pino-http';
 
 type Request = IncomingMessage & { id?: unknown; originalUrl?: string };
 
-/** The URL as received, without its query string: no endpoint reads a secret from the query, but a client may still put a write key there. */
+/** The SDK settings path carries a write key (`/v1/projects/<writeKey>/settings`); case-insensitive, as Express's routes are. */
+const WRITE_KEY_IN_PATH = /^(\/v1\/projects\/)[^/]*/i;
+
+/** The URL as received, without its query string or a write key: a client may put one in the query, and SDKs put one in the settings path. */
 const pathOf = (req: Request) => {
   const url = req.originalUrl ?? req.url ?? '';
   const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.replace(WRITE_KEY_IN_PATH, '$1:writeKey');
 };
 
 /**

@@ -12,14 +12,22 @@ jest.setTimeout(60_000);
 const time = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 const alias = (alias_name: string) => ({ alias_name, alias_label: 'segment_anonymous_id' });
 
-/** Runs in the page: loads analytics.js 2.0 with local settings (no CDN fetch), pointed at the service. */
-async function loadAnalytics(page: Page, apiHost: string, deliveryStrategy?: unknown): Promise<void> {
+interface Load {
+  /** The Segment.io integration's delivery strategy, as analytics.js 2.0 takes it. */
+  deliveryStrategy?: unknown;
+  /** Fetch the settings from `<cdnURL>/v1/projects/<writeKey>/settings` instead of passing them in. */
+  cdnURL?: string;
+}
+
+/** Runs in the page: loads analytics.js 2.0 pointed at the service, with settings that come from loopback, never a CDN. */
+async function loadAnalytics(page: Page, apiHost: string, load: Load = {}): Promise<void> {
   await page.evaluate(
-    async (writeKey, host, strategy) => {
+    async (writeKey, host, strategy, cdnURL) => {
       const { AnalyticsBrowser } = (window as unknown as { AnalyticsNext: typeof import('@segment/analytics-next') }).AnalyticsNext;
+      // Else what Segment's CDN answers for a source without destinations; usage counters flushed every 300 ms instead of 30 s.
+      const settings = cdnURL ? { cdnURL } : { cdnSettings: { integrations: { 'Segment.io': { apiKey: writeKey } }, metrics: { flushTimer: 300 } } as never };
       const [analytics] = await AnalyticsBrowser.load(
-        // What Segment's CDN answers for a source without destinations; usage counters flushed every 300 ms instead of 30 s.
-        { writeKey, cdnSettings: { integrations: { 'Segment.io': { apiKey: writeKey } }, metrics: { flushTimer: 300 } } as never },
+        { writeKey, ...settings },
         { integrations: { 'Segment.io': { apiHost: host, protocol: 'http', ...(strategy ? { deliveryStrategy: strategy } : {}) } as never } },
       );
       const page = window as unknown as { analytics: typeof analytics; sdkErrors: string[] };
@@ -30,7 +38,8 @@ async function loadAnalytics(page: Page, apiHost: string, deliveryStrategy?: unk
     },
     WRITE_KEY,
     apiHost,
-    deliveryStrategy ?? null,
+    load.deliveryStrategy ?? null,
+    load.cdnURL ?? null,
   );
 }
 
@@ -129,7 +138,7 @@ describe('the real analytics.js 2.0 (@segment/analytics-next) in Chromium, cross
   });
 
   it('batching mode (deliveryStrategy: batching): one post to /v1/b arrives at Braze as the same objects', async () => {
-    await loadAnalytics(page, apiHost(), { strategy: 'batching', config: { size: 6 } });
+    await loadAnalytics(page, apiHost(), { deliveryStrategy: { strategy: 'batching', config: { size: 6 } } });
     expect(await callEveryKind(page)).toEqual([]);
     await eventually(() => sandbox.received.length >= 7, 'the 7 objects at Braze', 20_000);
 
@@ -138,6 +147,17 @@ describe('the real analytics.js 2.0 (@segment/analytics-next) in Chromium, cross
     expect(sandbox.received).toEqual(expect.arrayContaining(everyKindAtBraze(`${shop.origin}/`)));
     expect(eventNames(sandbox)).toEqual(['Song Played', 'Viewed Pricing Page', 'Viewed Home Screen']);
     expect(pageResponses.filter(([, status]) => status >= 400)).toEqual([]);
+  });
+
+  it('settings fetched from the service (cdnURL, or a snippet’s _cdn): the write key comes with them, and the same objects arrive', async () => {
+    await loadAnalytics(page, apiHost(), { cdnURL: d.url });
+    expect(await callEveryKind(page)).toEqual([]);
+    await eventually(() => sandbox.received.length >= 7, 'the 7 objects at Braze', 20_000);
+
+    expect(seen.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([`/v1/projects/${WRITE_KEY}/settings`]);
+    expect(posts().map((r) => [r.path, r.headers.authorization])).toEqual(['/v1/i', '/v1/t', '/v1/p', '/v1/s', '/v1/g', '/v1/a'].map((path) => [path, AUTHORIZATION]));
+    expect(sandbox.received).toHaveLength(7);
+    expect(sandbox.received).toEqual(expect.arrayContaining(everyKindAtBraze(`${shop.origin}/`)));
   });
 
   it('a visitor whose first attempts found the service down: the SDK retries with X-Retry-Count through a real preflight, and the events arrive once', async () => {

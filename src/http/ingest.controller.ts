@@ -1,6 +1,6 @@
 import { All, Controller, Headers, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
 import { ApiBasicAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { pathsOf, SDK_METRICS_PATH, trackingEndpointAt } from '../ingest/endpoints';
+import { pathsOf, SDK_METRICS_PATH, TrackingEndpoint, trackingEndpointAt } from '../ingest/endpoints';
 import { IngestError } from '../ingest/ingest-error';
 import { IngestResult, IngestService } from '../ingest/ingest.service';
 import { MESSAGE_TYPES } from '../ingest/message-check';
@@ -13,6 +13,8 @@ function reply(result: IngestResult) {
 
 const MESSAGE = { type: 'object', description: 'A Segment message (identify, track, page, screen, group, alias)', additionalProperties: true };
 const OK = { schema: { type: 'object', properties: { success: { type: 'boolean' }, rejected: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' } } } } } } };
+/** The short forms of some endpoints, as the docs list them: `/v1/i, /v1/t, …`. */
+const shortForms = (...endpoints: TrackingEndpoint[]) => endpoints.flatMap((e) => pathsOf(e).slice(1).map((path) => `/v1/${path}`)).join(', ');
 const REFUSED = { description: '{"success": false, "error": {"code", "message"}, "rejected"?: [...]}' };
 
 /** Segment's HTTP tracking API, the webhook destination and the preview. Thin: the service decides. */
@@ -31,7 +33,7 @@ export class IngestController {
 
   @Post(pathsOf('batch'))
   @HttpCode(200)
-  @ApiOperation({ summary: "Segment's batch endpoint: up to 2,500 messages, 500 KB", description: 'Also served at /v1/b, where analytics.js 2.0 (batching) and the mobile SDKs post.' })
+  @ApiOperation({ summary: "Segment's batch endpoint: up to 2,500 messages, 500 KB", description: `Also served at ${shortForms('batch')}, where analytics.js 2.0 (batching) and the mobile SDKs post.` })
   @ApiBody({ schema: { type: 'object', required: ['batch'], properties: { batch: { type: 'array', items: MESSAGE }, context: { type: 'object' }, integrations: { type: 'object' }, sentAt: { type: 'string', format: 'date-time' }, writeKey: { type: 'string' } } } })
   @ApiResponse({ status: 200, ...OK })
   async batch(@Req() req: JsonRequest, @Headers('authorization') authorization?: string) {
@@ -69,7 +71,7 @@ export class IngestController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'One message: /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias (the path sets the type)',
-    description: "Also served at analytics.js 2.0's short paths /v1/i, /v1/t, /v1/p, /v1/s, /v1/g, /v1/a, each as its long form.",
+    description: `Also served at analytics.js 2.0's short paths ${shortForms(...MESSAGE_TYPES)}, each as its long form.`,
   })
   @ApiParam({ name: 'type', enum: MESSAGE_TYPES.flatMap((type) => pathsOf(type)) })
   @ApiBody({ schema: MESSAGE })

@@ -72,7 +72,8 @@ describe('Segment’s short paths, each served as its long form', () => {
     const doc = (await request(t.url).get('/docs-json').expect(200)).body;
     const single = doc.paths['/v1/{type}'].post;
     expect(single.parameters.find((p: { name: string }) => p.name === 'type').schema.enum).toEqual(['identify', 'i', 'track', 't', 'page', 'p', 'screen', 's', 'group', 'g', 'alias', 'a']);
-    expect(doc.paths['/v1/batch'].post.description).toMatch(/\/v1\/b\b/);
+    expect(single.description).toContain('/v1/i, /v1/t, /v1/p, /v1/s, /v1/g, /v1/a');
+    expect(doc.paths['/v1/batch'].post.description).toContain('/v1/b,');
     expect(doc.paths['/v1/m'].post.summary).toMatch(/usage counters/);
   });
 });

@@ -101,6 +101,7 @@ export class MappingWatcher implements OnApplicationBootstrap, OnApplicationShut
     try {
       if (hash === this.registry.current.hash && read.diagnostics.length === 0) {
         this.registry.clearRefusal(); // back to the version that is serving
+        this.logger.debug(`mappings unchanged (${trigger}): sha256 ${hash.slice(0, 12)}`);
         return true;
       }
       const loaded = compileMappings(this.config.mappingsDir, read, () => this.clock.now());

@@ -170,6 +170,32 @@ describe('live reload sees every kind of save, every time', () => {
   }
 });
 
+describe('what a reload keeps', () => {
+  it('a save of the same bytes swaps nothing; an invalid save is refused and shown while the last good version serves', async () => {
+    const layout = kinds['renamed over (a temporary file renamed onto it)']();
+    const service = await boot(env(layout.mappingsDir, { MAPPINGS_CHECK_MS: '600000', LOG_LEVEL: 'debug' }));
+    const status = async () => (await request(service.url).get('/v1/mappings').expect(200)).body;
+    try {
+      layout.edit(0); // the same text under a new inode
+      expect(await within(10_000, async () => /mappings unchanged \(change\)/.test(service.output()))).toBe(true);
+      expect(await status()).toMatchObject({ version: 1, lastRefused: null });
+
+      const file = join(layout.mappingsDir, 'braze.yaml');
+      writeFileSync(`${file}.tmp`, version(1).replace('transform: gender', 'transform: gendr'));
+      renameSync(`${file}.tmp`, file);
+      expect(await within(10_000, async () => (await status()).lastRefused !== null)).toBe(true);
+      expect((await status()).lastRefused.diagnostics).toContainEqual(expect.objectContaining({ code: 'UNKNOWN_TRANSFORM', pointer: '/rules/1/attributes/fields/gender/transform' }));
+      expect(await cityOf(service)).toBe('city_0');
+
+      layout.edit(2);
+      expect(await within(10_000, () => servesVersion(service, 2))).toBe(true);
+      expect(await status()).toMatchObject({ version: 2, lastRefused: null });
+    } finally {
+      await stop(service.child);
+    }
+  });
+});
+
 describe('the periodic check', () => {
   it('serves a change within MAPPINGS_CHECK_MS when no file event arrives, and logs that the events missed it', async () => {
     const layout = kinds['renamed over (a temporary file renamed onto it)']();

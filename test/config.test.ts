@@ -8,6 +8,7 @@ describe('configuration from the environment', () => {
       mappingsDir: 'mappings',
       mappingsWatch: true,
       mappingsDebounceMs: 300,
+      mappingsCheckMs: 5000,
       dataDir: './data',
       writeKeys: [],
       webhookSharedSecret: undefined,

@@ -9,6 +9,8 @@ export interface AppConfig {
   /** Reload mappings when files in MAPPINGS_DIR change. */
   readonly mappingsWatch: boolean;
   readonly mappingsDebounceMs: number;
+  /** How often the mapping files' content is compared with what is serving, in case a change event was missed; 0: never. */
+  readonly mappingsCheckMs: number;
   readonly dataDir: string;
   /** Empty: every write key is accepted (and the boot log says so). */
   readonly writeKeys: readonly string[];
@@ -105,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const watchFlag = (optional(env.MAPPINGS_WATCH) ?? 'true').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(watchFlag)) problems.push(`MAPPINGS_WATCH must be true or false (got "${env.MAPPINGS_WATCH}")`);
   const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
+  const mappingsCheckMs = int('MAPPINGS_CHECK_MS', 5000, 0, 3_600_000);
   const delivery: DeliveryConfig = {
     flushMs: int('DELIVERY_FLUSH_MS', 200, 1, 60_000),
     concurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     mappingsDir,
     mappingsWatch: watchFlag === 'true' || watchFlag === '1',
     mappingsDebounceMs,
+    mappingsCheckMs,
     dataDir,
     writeKeys: Object.freeze(list(env.SEGMENT_WRITE_KEYS)),
     webhookSharedSecret: optional(env.WEBHOOK_SHARED_SECRET),

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { Diagnostic, MappingSource } from '../engine';
 
@@ -10,13 +10,24 @@ export interface ReadResult {
   diagnostics: Diagnostic[];
 }
 
-async function listYaml(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
+/**
+ * Every *.yaml / *.yml below `dir`. Symlinks are followed: a Kubernetes ConfigMap's files are
+ * symlinks into its `..data` directory. Hidden entries are skipped: the ConfigMap's own
+ * `..data` and `..<timestamp>` directories (read through the visible symlinks, and during an
+ * update holding the old version as well as the new), `.git`, editors' lock files.
+ */
+async function listYaml(dir: string, ancestors: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (ancestors.has(real)) return []; // a symlink back up the tree
+  const within = new Set(ancestors).add(real);
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
   const nested = await Promise.all(
     entries.map(async (e) => {
       const full = join(dir, e.name);
-      if (e.isDirectory()) return listYaml(full);
-      return e.isFile() && MAPPING_EXTENSIONS.has(extname(e.name)) ? [full] : [];
+      // A dangling symlink stays in the list, to be reported as unreadable.
+      const target = e.isSymbolicLink() ? await stat(full).catch(() => null) : e;
+      if (target?.isDirectory()) return listYaml(full, within);
+      return (target === null || target.isFile()) && MAPPING_EXTENSIONS.has(extname(e.name)) ? [full] : [];
     }),
   );
   return nested.flat();

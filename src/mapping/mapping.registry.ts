@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { compileMappingSet, Diagnostic, FileSummary, hasErrors, MappingPlan, MappingSource } from '../engine';
 import { MappingLoadError } from './mapping-load.error';
-import { readMappingSources } from './mapping-files';
+import { readMappingSources, ReadResult } from './mapping-files';
 
 export interface ActiveMappings {
   readonly plan: MappingPlan;
@@ -16,13 +16,22 @@ export interface ActiveMappings {
 
 /** Loads and compiles a mapping directory; throws MappingLoadError with every diagnostic. */
 export async function loadMappings(directory: string, now: () => Date): Promise<ActiveMappings> {
-  const read = await readMappingSources([directory]);
+  return compileMappings(directory, await readMappingSources([directory]), now);
+}
+
+/** Compiles what `readMappingSources` read; throws MappingLoadError with every diagnostic. */
+export function compileMappings(directory: string, read: ReadResult, now: () => Date): ActiveMappings {
   const compiled = compileMappingSet(read.sources);
   const diagnostics = [...read.diagnostics, ...compiled.diagnostics];
   if (hasErrors(diagnostics) || !compiled.plan) throw new MappingLoadError(directory, diagnostics);
+  return { plan: compiled.plan, directory, files: compiled.files, hash: mappingsHash(read.sources), loadedAt: now(), sources: read.sources };
+}
+
+/** The version hash `/v1/mappings` shows: sha256 over the file names and contents. */
+export function mappingsHash(sources: readonly MappingSource[]): string {
   const hash = createHash('sha256');
-  for (const s of read.sources) hash.update(s.file).update('\0').update(s.text).update('\0');
-  return { plan: compiled.plan, directory, files: compiled.files, hash: hash.digest('hex'), loadedAt: now(), sources: read.sources };
+  for (const s of sources) hash.update(s.file).update('\0').update(s.text).update('\0');
+  return hash.digest('hex');
 }
 
 export interface RefusedReload {

@@ -14,7 +14,7 @@ describe('segment-braze dry-run', () => {
     const identify = { type: 'identify', userId: 'u', messageId: 'i1', traits: { plan: 'pro' } };
     await request(d.url).post('/v1/batch').send({ batch: [event('u', 0), event('u', 1), identify] }).expect(200);
     // The user's objects of one round share one request; the identify may come in a round of its own.
-    await eventually(() => d.store.dryRuns(10).reduce((n, r) => n + Object.values(r.body).flat().length, 0) === 3, 'three objects kept');
+    await eventually(() => d.store.dryRuns(10).reduce((n, r) => n + Object.values(r.body as Record<string, unknown[]>).flat().length, 0) === 3, 'three objects kept');
     const kept = d.store.dryRuns(10).length;
     const dataDir = ['--data-dir', d.dataDir];
 

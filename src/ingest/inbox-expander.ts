@@ -43,6 +43,13 @@ export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
   return { messages: admitted.queued, refused, objects: admitted.objects };
 }
 
+/** One line per transaction, whatever the number of messages: the counts by code, and where they add up. */
+function droppedLine(dropped: ExpandResult['dropped']): string {
+  const total = dropped.reduce((n, [, count]) => n + count, 0);
+  const byCode = dropped.map(([code, count]) => `${code} ${count}`).join(', ');
+  return `${total} accepted message(s) made no Braze object and were dropped (${byCode}); counted in segment_braze_messages_dropped_total`;
+}
+
 /**
  * The least pause between transactions on a loop shared with requests, long against the
  * loop's own work after a transaction (~0.3 ms): over 1 ms pauses an idle loop looked
@@ -137,6 +144,7 @@ export class InboxExpander {
       if (result.requests === 0) return;
       this.observer.expanded?.({ ...result, objects: [...objects], refusedCodes });
       if (result.refused > 0) this.observer.warn?.(`${result.refused} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
+      if (result.dropped.length > 0) this.observer.warn?.(droppedLine(result.dropped));
       // Saturated, rest long enough to take only the configured share; otherwise go straight on.
       const took = performance.now() - started;
       this.nextAt = performance.now() + (saturated ? took * (1 / this.options.shareUnderLoad - 1) : 0);

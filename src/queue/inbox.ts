@@ -25,7 +25,11 @@ export interface ExpandResult {
   readonly messages: number;
   readonly duplicates: number;
   readonly refused: number;
+  /** Messages that made no Braze work and were neither duplicates nor refused, counted by drop code. */
+  readonly dropped: readonly (readonly [string, number])[];
 }
+
+export const NOTHING_EXPANDED: ExpandResult = Object.freeze({ requests: 0, messages: 0, duplicates: 0, refused: 0, dropped: Object.freeze([]) });
 
 /** A body that cannot be admitted again at all (it could be, when it was answered) is kept whole as one refusal. */
 export function expandSafely(entry: InboxEntry, expansionOf: (entry: InboxEntry) => Expansion): Expansion {

@@ -67,4 +67,19 @@ describe.each(['thread', 'loop'] as const)('accepted messages that make no Braze
     expect(total(reports, 'messages')).toBe(1 + total(reports, 'duplicates') + total(reports, 'refused') + 3);
     store.close();
   });
+
+  it('a stored request that cannot be admitted again counts every one of its messages as refused', async () => {
+    const reports: ExpansionReport[] = [];
+    const warnings: string[] = [];
+    const { store, expansion } = await open(mode, reports, warnings);
+    expansion.start();
+    // As if the body's shape had become unreadable between the answer and the expansion.
+    await store.accept({ ...request([]), body: Buffer.from('{"batch": 5}'), messages: 3 });
+    await eventually(() => total(reports, 'messages') === 3, 'the request to be expanded');
+    await expansion.stop();
+    expect(reports.flatMap((r) => r.refusedCodes)).toEqual(['EXPANSION_FAILED', 'EXPANSION_FAILED', 'EXPANSION_FAILED']);
+    expect(warnings).toEqual(['3 accepted message(s) could not be mapped by the current mapping and went to the dead letters']);
+    expect(store.stats().deadLetters).toBe(1);
+    store.close();
+  });
 });

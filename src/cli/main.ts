@@ -71,9 +71,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case '-v':
         io.stdout(`${packageVersion()}\n`);
         return 0;
-      case 'help':
-        io.stdout((rest[0] !== undefined && COMMAND_USAGE.get(rest[0])) || USAGE);
+      case 'help': {
+        const about = rest[0] === undefined ? USAGE : COMMAND_USAGE.get(rest[0]);
+        if (about === undefined) throw new TypeError(`unknown command "${rest[0]}"`);
+        io.stdout(about);
         return 0;
+      }
       case undefined:
       case '--help':
       case '-h':

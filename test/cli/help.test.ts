@@ -29,6 +29,12 @@ describe('segment-braze --version and --help', () => {
     }
   });
 
+  it('help without a command is the overview; help for an unknown one is an error', async () => {
+    expect(await cli(['help'])).toEqual(await cli(['--help']));
+    expect(await cli(['help', 'deploy'])).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^segment-braze: unknown command "deploy"\n/) });
+    expect(await cli([])).toMatchObject({ code: 1 });
+  });
+
   it('a wrong option prints the error and that command’s usage, exit 1', async () => {
     const run = await cli(['validate', '--colour']);
     expect(run.code).toBe(1);

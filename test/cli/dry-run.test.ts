@@ -1,8 +1,11 @@
 import request from 'supertest';
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { cli } from '../helpers/cli';
+import { ROOT } from '../helpers/engine';
 import { DeliveryApp, event, eventually, startDeliveryApp, T } from '../helpers/delivery';
 
 describe('segment-braze dry-run', () => {
@@ -22,6 +25,9 @@ describe('segment-braze dry-run', () => {
     expect(list).toMatchObject({ code: 0, stderr: '' });
     expect(list.stdout).toMatch(/^1\t\d{4}-\d\d-\d\dT[\d:.]+Z\t\/users\/track\t(1 attributes, )?2 events$/m);
     expect(list.stdout).toMatch(new RegExp(`^${kept} dry-run request\\(s\\) kept\\n$`, 'm'));
+    // The installed command, in a process of its own beside the service, reads the same.
+    const bin = await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'segment-braze.js'), 'dry-run', 'list', ...dataDir], { cwd: ROOT });
+    expect(bin.stdout).toBe(list.stdout);
 
     const json = JSON.parse((await cli(['dry-run', 'list', '--json', '--limit', '1', ...dataDir])).stdout);
     expect(json).toMatchObject({ total: kept, items: [{ id: kept, endpoint: '/users/track' }] });

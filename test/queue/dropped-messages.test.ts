@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DROP_CODE_NAMES, dropCodeOf } from '../../src/ingest/drop-codes';
 import { ExpanderThread } from '../../src/ingest/expander-thread';
 import { ExpansionReport } from '../../src/ingest/inbox-expander';
 import { Expansion, LoopExpansion } from '../../src/ingest/loop-expansion';
@@ -81,5 +82,16 @@ describe.each(['thread', 'loop'] as const)('accepted messages that make no Braze
     expect(warnings).toEqual(['3 accepted message(s) could not be mapped by the current mapping and went to the dead letters']);
     expect(store.stats().deadLetters).toBe(1);
     store.close();
+  });
+});
+
+describe('drop codes', () => {
+  it('name why from the mapping’s warnings: unusable elements before a missing array, else the safety net', () => {
+    const skipped = { code: 'ITEM_SKIPPED' as const, message: '' };
+    const empty = { code: 'EACH_EMPTY' as const, message: '' };
+    expect(dropCodeOf([empty, skipped])).toBe('ALL_ITEMS_SKIPPED');
+    expect(dropCodeOf([empty])).toBe('EACH_EMPTY');
+    expect(dropCodeOf([{ code: 'TRANSFORM_FAILED', message: '' }])).toBe('NO_OBJECTS');
+    expect(DROP_CODE_NAMES).toEqual(['EACH_EMPTY', 'ALL_ITEMS_SKIPPED', 'NO_OBJECTS']);
   });
 });

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { DeadLetters } from '../queue/dead-letters';
-import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { loadMappings } from '../mapping/mapping.registry';
 import { MappingLoadError } from '../mapping/mapping-load.error';
 import { CliIo } from './io';
+import { openStoreBeside, parseIds } from './store-beside';
 
 export interface DeadLetterOptions {
   action: string;
@@ -17,21 +15,10 @@ export interface DeadLetterOptions {
   json: boolean;
 }
 
-function parseIds(ids: string[]): number[] {
-  return ids.map((id) => {
-    const n = Number(id);
-    if (!Number.isInteger(n) || n < 1) throw new TypeError(`"${id}" is not a dead-letter id`);
-    return n;
-  });
-}
-
 /** `segment-braze dead-letters list|show|replay|purge` on the service's store in DATA_DIR. */
 export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promise<number> {
-  if (!existsSync(join(o.dataDir, 'segment-braze.db'))) {
-    io.stderr(`dead-letters: no store in ${o.dataDir} (set --data-dir or DATA_DIR)\n`);
-    return 1;
-  }
-  const store = new SqliteQueue(o.dataDir, () => Date.now(), { beside: true });
+  const store = openStoreBeside('dead-letters', o.dataDir, io);
+  if (!store) return 1;
   const dead = new DeadLetters(store.db, () => Date.now());
   try {
     switch (o.action) {
@@ -45,7 +32,7 @@ export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promi
         return 0;
       }
       case 'show': {
-        const [id] = parseIds(o.ids);
+        const [id] = parseIds(o.ids, 'dead-letter');
         const found = id === undefined ? undefined : dead.show(id);
         if (!found) {
           io.stderr(`dead-letters: no dead letter ${o.ids[0] ?? ''}\n`);
@@ -55,7 +42,7 @@ export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promi
         return 0;
       }
       case 'replay': {
-        const ids = o.all ? 'all' : parseIds(o.ids);
+        const ids = o.all ? 'all' : parseIds(o.ids, 'dead-letter');
         if (ids !== 'all' && ids.length === 0) throw new TypeError('replay takes dead-letter ids or --all');
         const plan = o.remap ? (await loadMappings(o.mappings, () => new Date())).plan : undefined;
         const result = dead.replay(ids, plan);
@@ -64,7 +51,7 @@ export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promi
         return result.skipped.length > 0 ? 2 : 0;
       }
       case 'purge': {
-        const ids = o.all ? 'all' : parseIds(o.ids);
+        const ids = o.all ? 'all' : parseIds(o.ids, 'dead-letter');
         if (ids !== 'all' && ids.length === 0) throw new TypeError('purge takes dead-letter ids or --all');
         io.stdout(`purged ${dead.purge(ids)} dead letter(s)\n`);
         return 0;

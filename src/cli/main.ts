@@ -3,32 +3,38 @@ import { FORMATS, Format } from './diagnostic-format';
 import { CliIo, processIo } from './io';
 import { deadLettersCommand } from './dead-letters.command';
 import { mapCommand } from './map.command';
+import { dryRunCommand } from './dry-run.command';
+import { asksForHelp, COMMAND_USAGE, packageVersion, USAGE } from './usage';
 import { validateCommand } from './validate.command';
 
-const USAGE = `Usage: segment-braze <command> [options]
+/** The options of the commands that open the service's store. */
+const STORE_OPTIONS = {
+  'data-dir': { type: 'string', default: process.env.DATA_DIR ?? './data' },
+  all: { type: 'boolean', default: false },
+  limit: { type: 'string', default: '50' },
+  json: { type: 'boolean', default: false },
+} as const;
 
-Commands:
-  validate [PATH...]        Check mapping files (default: mappings/): schema, compile, examples.
-      --format text|json|github   Output format (default text; github = Actions annotations).
-  map [--mappings DIR] [FILE]
-                            Map NDJSON Segment messages (FILE, or stdin) to NDJSON Braze requests.
-      --mappings DIR        Mapping directory or file (default: mappings).
-      --trace               Add which rules matched and which paths fed which fields.
-  dead-letters list|show ID|replay ID...|purge ID...
-                            Inspect and replay failed Braze work in the service's store.
-      --data-dir DIR        The service's DATA_DIR (default: $DATA_DIR or ./data).
-      --all                 replay/purge every dead letter.
-      --remap               replay: map the stored Segment message again with --mappings.
-      --limit N, --json     list: how many, and JSON output.
-  help                      Show this text.
+function limitOf(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`--limit takes a whole number above 0 (got "${text}")`);
+  return n;
+}
 
-Exit status: validate 0 clean, 1 errors; map 0 all mapped, 2 some failed, 1 unusable mappings/input;
-dead-letters 0 done, 2 some not replayed, 1 errors.
-`;
+/** A mistake on the command line: ours, or parseArgs' (checked by code, which holds across realms such as jest's). */
+function isUsageError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof TypeError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'));
+}
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  const usage = command === undefined ? undefined : COMMAND_USAGE.get(command);
   try {
+    if (usage !== undefined && asksForHelp(rest)) {
+      io.stdout(usage);
+      return 0;
+    }
     switch (command) {
       case 'validate': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string', default: 'text' } } });
@@ -48,23 +54,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: {
-            'data-dir': { type: 'string', default: process.env.DATA_DIR ?? './data' },
-            all: { type: 'boolean', default: false },
-            remap: { type: 'boolean', default: false },
-            mappings: { type: 'string', default: process.env.MAPPINGS_DIR ?? 'mappings' },
-            limit: { type: 'string', default: '50' },
-            json: { type: 'boolean', default: false },
-          },
+          options: { ...STORE_OPTIONS, remap: { type: 'boolean', default: false }, mappings: { type: 'string', default: process.env.MAPPINGS_DIR ?? 'mappings' } },
         });
         const [action = 'list', ...ids] = positionals;
         return await deadLettersCommand(
-          { action, ids, dataDir: values['data-dir']!, all: values.all!, remap: values.remap!, mappings: values.mappings!, limit: Number(values.limit) || 50, json: values.json! },
+          { action, ids, dataDir: values['data-dir'], all: values.all, remap: values.remap, mappings: values.mappings, limit: limitOf(values.limit), json: values.json },
           io,
         );
       }
+      case 'dry-run': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: STORE_OPTIONS });
+        const [action = 'list', ...ids] = positionals;
+        return await dryRunCommand({ action, ids, dataDir: values['data-dir'], all: values.all, limit: limitOf(values.limit), json: values.json }, io);
+      }
+      case '--version':
+      case '-v':
+        io.stdout(`${packageVersion()}\n`);
+        return 0;
+      case 'help': {
+        const about = rest[0] === undefined ? USAGE : COMMAND_USAGE.get(rest[0]);
+        if (about === undefined) throw new TypeError(`unknown command "${rest[0]}"`);
+        io.stdout(about);
+        return 0;
+      }
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
         io.stdout(USAGE);
@@ -73,8 +86,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new TypeError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof TypeError) {
-      io.stderr(`segment-braze: ${error.message}\n\n${USAGE}`);
+    if (isUsageError(error)) {
+      // The usage of the command that was given, when there is one: it is what the reader needs.
+      io.stderr(`segment-braze: ${error.message}\n\n${usage ?? USAGE}`);
       return 1;
     }
     throw error;

@@ -37,6 +37,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
       for (const [kind, n] of report.objects) metrics.objectsMapped.inc({ kind }, n);
       for (const code of report.refusedCodes) metrics.rejected.inc({ reason: code });
       metrics.duplicates.inc(report.duplicates);
+      for (const [code, n] of report.dropped) metrics.dropped.inc({ code }, n);
       metrics.deadLettered.inc(report.refused);
     };
     const warn = (message: string) => this.logger.warn(message);

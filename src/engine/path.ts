@@ -74,11 +74,15 @@ export function makeGetter(segments: readonly string[]): Getter {
   return new Function('root', body + 'return v;') as Getter;
 }
 
-/** Reads a path known only at run time (json-logic `missing`): a loop, never generated code. */
+/**
+ * Reads a path known only at run time (json-logic `missing`, whose keys may come from the
+ * message): a loop, never generated code, and own members only, so that a key such as
+ * `traits.constructor` is missing unless the message has it.
+ */
 export function readSegments(root: unknown, segments: readonly string[]): unknown {
   let value = root;
   for (const segment of segments) {
-    if (value === null || typeof value !== 'object') return undefined;
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return undefined;
     value = (value as Record<string, unknown>)[segment];
     if (typeof value === 'function') return undefined;
   }

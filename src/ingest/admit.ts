@@ -1,6 +1,7 @@
 import { mapMessage, MappingPlan, MapResult } from '../engine';
 import { isJsonObject } from '../engine/json';
 import { QueuedMessage } from '../queue/delivery-queue.port';
+import { dropCodeOf } from './drop-codes';
 import { BatchEnvelope, enrich } from './enrich';
 import { IngestError, Rejection } from './ingest-error';
 import { MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES } from './limits';
@@ -123,7 +124,9 @@ export function admit(unpacked: Unpacked, admission: Admission, plan: MappingPla
       continue;
     }
     for (const r of result.requests) for (const key in r.body) if (Array.isArray(r.body[key])) objects.set(key, (objects.get(key) ?? 0) + (r.body[key] as unknown[]).length);
-    queued.push({ messageId: message.messageId as string, generatedId, userKey: userKeyOf(message), receivedAt: message.receivedAt as string, requests: result.requests, warnings: result.warnings, message });
+    // Mapped, and nothing to send: still accepted work, so that it is deduplicated and counted as dropped with its code.
+    const dropCode = result.requests.length === 0 ? dropCodeOf(result.warnings) : undefined;
+    queued.push({ messageId: message.messageId as string, generatedId, userKey: userKeyOf(message), receivedAt: message.receivedAt as string, requests: result.requests, warnings: result.warnings, message, dropCode });
   }
   return { queued, rejected, unmapped, objects };
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { MappingPlan } from '../engine';
-import { ExpandResult, Expansion, InboxEntry, Refusal } from '../queue/inbox';
+import { ExpandResult, Expansion, expandSafely, InboxEntry, Refusal, WHOLE_REQUEST } from '../queue/inbox';
 import { admit, IngestSource, isSized, unpack, userKeyOf } from './admit';
 import { LoadSignal, ownLoopLoad } from './loop-load';
 
@@ -41,6 +41,13 @@ export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
     return { index: r.index, messageId, userKey: message ? userKeyOf(message) : '', code: String(r.code), message: r.message, payload: message ?? unpacked.messages[r.index] };
   });
   return { messages: admitted.queued, refused, objects: admitted.objects };
+}
+
+/** One line per transaction, whatever the number of messages: the counts by code, and where they add up. */
+function droppedLine(dropped: ExpandResult['dropped']): string {
+  const total = dropped.reduce((n, [, count]) => n + count, 0);
+  const byCode = dropped.map(([code, count]) => `${code} ${count}`).join(', ');
+  return `${total} accepted message(s) made no Braze object and were dropped (${byCode}); counted in segment_braze_messages_dropped_total`;
 }
 
 /**
@@ -122,9 +129,11 @@ export class InboxExpander {
       let result;
       try {
         result = this.expand(this.options.batchMessages, (entry) => {
-          const expansion = expansionOf(entry, this.plan());
+          // Made safe here, not only in the store, so that a request that cannot be read again is counted too.
+          const expansion = expandSafely(entry, (e) => expansionOf(e, this.plan()));
           for (const [kind, n] of expansion.objects) objects.set(kind, (objects.get(kind) ?? 0) + n);
-          for (const r of expansion.refused) refusedCodes.push(r.code);
+          // One code per message: a request refused whole stands for all its messages.
+          for (const r of expansion.refused) for (let i = r.index === WHOLE_REQUEST ? entry.messages : 1; i > 0; i--) refusedCodes.push(r.code);
           return expansion;
         });
       } catch (error) {
@@ -136,7 +145,8 @@ export class InboxExpander {
       }
       if (result.requests === 0) return;
       this.observer.expanded?.({ ...result, objects: [...objects], refusedCodes });
-      if (result.refused > 0) this.observer.warn?.(`${result.refused} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
+      if (result.refused > 0) this.observer.warn?.(`${refusedCodes.length} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
+      if (result.dropped.length > 0) this.observer.warn?.(droppedLine(result.dropped));
       // Saturated, rest long enough to take only the configured share; otherwise go straight on.
       const took = performance.now() - started;
       this.nextAt = performance.now() + (saturated ? took * (1 / this.options.shareUnderLoad - 1) : 0);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DROP_CODE_NAMES } from '../ingest/drop-codes';
 
 export const METRICS_PREFIX = 'segment_braze_';
 
@@ -21,6 +22,7 @@ export class Metrics {
   readonly received = new Counter({ name: `${this.p}messages_received_total`, help: 'Segment messages received, by endpoint', labelNames: ['endpoint'] as const, registers: [this.registry] });
   readonly accepted = new Counter({ name: `${this.p}messages_accepted_total`, help: 'Messages acknowledged to the sender (stored in the inbox), by type; retries among them are counted by messages_duplicate_total once the inbox is expanded', labelNames: ['type'] as const, registers: [this.registry] });
   readonly rejected = new Counter({ name: `${this.p}messages_rejected_total`, help: 'Messages refused, by reason code', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly dropped = new Counter({ name: `${this.p}messages_dropped_total`, help: 'Accepted messages the mapping made no Braze object of (neither duplicates nor dead letters), by drop code', labelNames: ['code'] as const, registers: [this.registry] });
   readonly duplicates = new Counter({ name: `${this.p}messages_duplicate_total`, help: 'Messages not queued again because their messageId was seen in the last 24 hours', registers: [this.registry] });
   readonly objectsMapped = new Counter({ name: `${this.p}braze_objects_mapped_total`, help: 'Braze objects produced by the mapping, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly brazeRequests = new Counter({ name: `${this.p}braze_requests_total`, help: 'Requests sent to Braze, by endpoint and status class', labelNames: ['endpoint', 'status_class'] as const, registers: [this.registry] });
@@ -39,6 +41,8 @@ export class Metrics {
 
   constructor(queue?: QueueGauges) {
     collectDefaultMetrics({ register: this.registry, prefix: this.p });
+    // Every code from the start, so that a rate or an alert over them has a series before the first drop.
+    for (const code of DROP_CODE_NAMES) this.dropped.inc({ code }, 0);
     if (!queue) return;
     new Gauge({ name: `${this.p}queue_depth`, help: 'Braze objects waiting for delivery', registers: [this.registry], collect() { this.set(queue.depth()); } });
     new Gauge({ name: `${this.p}inbox_messages`, help: 'Accepted messages not yet made into Braze objects', registers: [this.registry], collect() { this.set(queue.inbox()); } });

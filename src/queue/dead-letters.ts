@@ -121,7 +121,11 @@ export class DeadLetters {
 function mapWhole(plan: MappingPlan, row: Row): WorkRow[] | string {
   if (!row.payload) return 'the original message is no longer stored';
   const result = mapMessage(plan, JSON.parse(row.payload));
-  return result.ok ? workRowsOf(result.requests) : `the mapping still fails: ${result.error.code} ${result.error.message}`;
+  if (!result.ok) return `the mapping still fails: ${result.error.code} ${result.error.message}`;
+  const rows = workRowsOf(result.requests);
+  // Replayed into nothing, it would vanish uncounted: it stays a dead letter, to purge once read.
+  if (rows.length === 0) return `the mapping makes no Braze object of it (${result.warnings.map((w) => w.code).join(', ') || 'no warnings'})`;
+  return rows;
 }
 
 /** The object the current mapping makes at the same place (endpoint, array, position). */

@@ -12,6 +12,8 @@ export interface QueuedMessage {
   readonly warnings: readonly MapWarning[];
   /** The enriched Segment message, kept so failed work can be re-mapped after a fix. */
   readonly message?: unknown;
+  /** Set when the mapping made no request of the message: why, as a code of src/ingest/drop-codes.ts, for the dropped-messages count. */
+  readonly dropCode?: string;
 }
 
 /** An accepted HTTP request, as the request path saw it. */

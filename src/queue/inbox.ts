@@ -25,7 +25,14 @@ export interface ExpandResult {
   readonly messages: number;
   readonly duplicates: number;
   readonly refused: number;
+  /** Messages that made no Braze work and were neither duplicates nor refused, counted by drop code. */
+  readonly dropped: readonly (readonly [string, number])[];
 }
+
+export const NOTHING_EXPANDED: ExpandResult = Object.freeze({ requests: 0, messages: 0, duplicates: 0, refused: 0, dropped: Object.freeze([]) });
+
+/** The index of a refusal that stands for its whole request. */
+export const WHOLE_REQUEST = -1;
 
 /** A body that cannot be admitted again at all (it could be, when it was answered) is kept whole as one refusal. */
 export function expandSafely(entry: InboxEntry, expansionOf: (entry: InboxEntry) => Expansion): Expansion {
@@ -33,6 +40,6 @@ export function expandSafely(entry: InboxEntry, expansionOf: (entry: InboxEntry)
     return expansionOf(entry);
   } catch (error) {
     const message = `the stored request could not be read again: ${error instanceof Error ? error.message : String(error)}`;
-    return { messages: [], objects: new Map(), refused: [{ index: -1, messageId: `${entry.idBase}-request`, userKey: '', code: 'EXPANSION_FAILED', message, payload: entry.body.toString('utf8') }] };
+    return { messages: [], objects: new Map(), refused: [{ index: WHOLE_REQUEST, messageId: `${entry.idBase}-request`, userKey: '', code: 'EXPANSION_FAILED', message, payload: entry.body.toString('utf8') }] };
   }
 }

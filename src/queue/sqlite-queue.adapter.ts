@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
 import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
-import { ExpandResult, Expansion, expandSafely, InboxEntry, Refusal } from './inbox';
+import { ExpandResult, Expansion, expandSafely, InboxEntry, NOTHING_EXPANDED, Refusal } from './inbox';
 import { InboxLog } from './inbox-log';
 import { InboxReader, LogPosition } from './inbox-reader';
 import { DeadLetter, QueueStats, UNMAPPED, WorkItem } from './work-item';
@@ -12,6 +12,13 @@ import { SCHEMA } from './sqlite-schema';
 import { takeLock } from './store-lock';
 
 export { StoreLockedError } from './store-lock';
+
+/** What writing mapped messages did: how many were new, which ids were duplicates, and the drop codes of the new ones that made no work. */
+interface Inserted {
+  accepted: number;
+  duplicates: string[];
+  dropped: string[];
+}
 
 const PENDING = 0;
 const LEASED = 1;
@@ -142,7 +149,7 @@ export class SqliteQueue implements DeliveryQueue {
    * transaction that also moves the inbox's read position past them.
    */
   expandInbox(maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion): ExpandResult {
-    if (!this.inbox) return { requests: 0, messages: 0, duplicates: 0, refused: 0 };
+    if (!this.inbox) return NOTHING_EXPANDED;
     const result = this.expandFrom(this.inbox.reader, maxMessages, expansionOf);
     this.inbox.expanded(result.requests, result.messages);
     if (result.messages > result.duplicates + result.refused) this.onEnqueued?.();
@@ -152,21 +159,24 @@ export class SqliteQueue implements DeliveryQueue {
   /** `expandInbox` with a reader of its own: what an expansion on another thread, on its own connection, runs. */
   expandFrom(reader: InboxReader, maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion): ExpandResult {
     const { entries, end } = reader.next(maxMessages);
-    if (entries.length === 0) return { requests: 0, messages: 0, duplicates: 0, refused: 0 };
+    if (entries.length === 0) return NOTHING_EXPANDED;
     // IMMEDIATE: with the request path's connection also writing, take the write lock up front (waiting for it) rather than fail on upgrade.
     const result = this.db.transaction((): ExpandResult => {
       let messages = 0;
       let duplicates = 0;
       let refused = 0;
+      const dropped = new Map<string, number>();
       for (const entry of entries) {
         const expansion = expandSafely(entry, expansionOf);
-        duplicates += this.insert(expansion.messages).duplicates.length;
+        const inserted = this.insert(expansion.messages);
+        duplicates += inserted.duplicates.length;
+        for (const code of inserted.dropped) dropped.set(code, (dropped.get(code) ?? 0) + 1);
         for (const refusal of expansion.refused) this.refuse(refusal);
         refused += expansion.refused.length;
         messages += entry.messages;
       }
       this.statements.setPosition.run(end.segment, end.offset);
-      return { requests: entries.length, messages, duplicates, refused };
+      return { requests: entries.length, messages, duplicates, refused, dropped: [...dropped] };
     }).immediate();
     reader.advance(end);
     return result;
@@ -179,11 +189,12 @@ export class SqliteQueue implements DeliveryQueue {
   }
 
   /** Work written straight in, without the inbox (tests, and tools that already hold mapped messages). */
-  enqueueSync = (messages: readonly QueuedMessage[]): { accepted: number; duplicates: string[] } => this.db.transaction(() => this.insert(messages))();
+  enqueueSync = (messages: readonly QueuedMessage[]): Inserted => this.db.transaction(() => this.insert(messages))();
 
-  private insert(messages: readonly QueuedMessage[]): { accepted: number; duplicates: string[] } {
+  private insert(messages: readonly QueuedMessage[]): Inserted {
     const now = this.now();
     const duplicates: string[] = [];
+    const dropped: string[] = [];
     let accepted = 0;
     for (const m of messages) {
       // An id the service generated is new by construction: no claim (a random B-tree insert) needed.
@@ -191,13 +202,19 @@ export class SqliteQueue implements DeliveryQueue {
         duplicates.push(m.messageId);
         continue;
       }
+      accepted++;
+      const rows = workRowsOf(m.requests);
+      // Deduplicated like any message (a retry of it is a duplicate), but there is nothing to store.
+      if (rows.length === 0) {
+        dropped.push(m.dropCode ?? 'NO_OBJECTS');
+        continue;
+      }
       const payload = m.message === undefined ? null : JSON.stringify(m.message);
-      for (const row of workRowsOf(m.requests)) {
+      for (const row of rows) {
         this.statements.putWork.run(m.messageId, m.userKey, row.endpoint, row.array, row.options, row.object, row.position, row.mergeKey, now, payload);
       }
-      accepted++;
     }
-    return { accepted, duplicates };
+    return { accepted, duplicates, dropped };
   }
 
   /**

@@ -59,6 +59,20 @@ describe('segment-braze dead-letters', () => {
     store.close();
   });
 
+  it('a message the mapping now serves with nothing to send stays a dead letter, with the reason', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-dead-'));
+    const store = new SqliteQueue(dataDir, () => Date.parse(T));
+    const order = { type: 'track', userId: 'u', event: 'Order Completed', timestamp: T, messageId: 'o1', properties: {} };
+    await store.accept({ source: 'track', body: Buffer.from(JSON.stringify(order)), receivedAt: Date.parse(T), idBase: 'sb-x', skip: [], messages: 1 });
+    // As the expansion leaves a message an earlier mapping could not serve.
+    store.expandInbox(10, () => ({ messages: [], objects: new Map(), refused: [{ index: 0, messageId: 'o1', userKey: 'u', code: 'NO_MATCHING_RULE', message: 'no rule applies', payload: order }] }));
+    store.close();
+    const run = await cli(['dead-letters', 'replay', '--all', '--remap', '--mappings', join(ROOT, 'mappings'), '--data-dir', dataDir]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('skipped 1: the mapping makes no Braze object of it (EACH_EMPTY)');
+    expect(JSON.parse((await cli(['dead-letters', 'list', '--json', '--data-dir', dataDir])).stdout)).toMatchObject({ total: 1, items: [{ messageId: 'o1', endpoint: 'unmapped' }] });
+  });
+
   it('says so when there is no store', async () => {
     const run = await cli(['dead-letters', 'list', '--data-dir', join(tmpdir(), 'nothing-here-' + Date.now())]);
     expect(run.code).toBe(1);

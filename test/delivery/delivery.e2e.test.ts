@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { startBrazeSandbox, BrazeSandbox } from '../../src/sandbox/braze-sandbox';
-import { DeliveryApp, eventually, event, startDeliveryApp } from '../helpers/delivery';
+import { DeliveryApp, eventually, event, startDeliveryApp, T } from '../helpers/delivery';
 
 const seqs = (sandbox: BrazeSandbox, userId: string) => sandbox.received.filter((r) => r.object.external_id === userId && r.array === 'events').map((r) => (r.object.properties as { seq: number }).seq);
 
@@ -28,6 +28,25 @@ describe('delivery to the Braze sandbox', () => {
     expect(sandbox.requests.length).toBeLessThanOrEqual(8);
     await eventually(() => d.store.stats().leased === 0, 'the last responses to settle');
     expect(d.store.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
+  });
+
+  it.each(['thread', 'loop'])('an order without products is counted as dropped with its code, never lost silently (INBOX_EXPANDER=%s)', async (expander) => {
+    sandbox = await startBrazeSandbox();
+    d = await startDeliveryApp(sandbox, { INBOX_EXPANDER: expander });
+    const order = (messageId: string, products?: unknown[]) => ({ type: 'track', userId: 'u', event: 'Order Completed', timestamp: T, messageId, properties: products ? { products } : {} });
+    await send([order('no-products'), order('unusable', [{ sku: 'S1' }]), order('empty', []), order('full', [{ sku: 'S1', price: 5 }]), event('u', 0)]);
+    await send([order('no-products')]); // a retry: a duplicate, not a second drop
+    const metric = async (name: string) => {
+      const text = (await request(d.url).get('/metrics').expect(200)).text;
+      return Object.fromEntries([...text.matchAll(new RegExp(`^segment_braze_${name}(?:\\{(.*)\\})? (\\S+)$`, 'gm'))].map((m) => [m[1] ?? '', Number(m[2])]));
+    };
+    await eventually(() => sandbox.received.length === 2, 'the purchase and the event');
+    await eventually(async () => (await metric('messages_duplicate_total'))[''] === 1, 'the retry to be expanded');
+    expect(await metric('messages_dropped_total')).toEqual({ 'code="EACH_EMPTY"': 2, 'code="ALL_ITEMS_SKIPPED"': 1, 'code="NO_OBJECTS"': 0 });
+    // Six accepted: two reached Braze, one was a duplicate, three were dropped with a code.
+    expect(await metric('messages_accepted_total')).toEqual({ 'type="track"': 6 });
+    expect(sandbox.received.map((r) => r.array).sort()).toEqual(['events', 'purchases']);
+    expect(d.store.stats()).toMatchObject({ deadLetters: 0 });
   });
 
   it('honours configured per-array and combined limits', async () => {

@@ -38,10 +38,10 @@ export async function startDeliveryApp(sandbox: BrazeSandbox | null, env: Record
   return { app, url: `http://127.0.0.1:${port}`, dataDir, store: app.get(SqliteQueue), delivery: app.get(DeliveryService), close: () => app.close() };
 }
 
-/** Polls until `done` holds (the worker is asynchronous); fails with `what` after the deadline. */
-export async function eventually(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** Polls until `done` holds (the worker is asynchronous; `done` may be too); fails with `what` after the deadline. */
+export async function eventually(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

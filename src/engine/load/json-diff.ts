@@ -18,12 +18,17 @@ export function firstDifference(expected: unknown, actual: unknown, pointer = ''
   }
   if (isJsonObject(expected) && isJsonObject(actual)) {
     for (const key of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
-      const d = firstDifference(expected[key], actual[key], pointerJoin(pointer, key));
+      const d = firstDifference(own(expected, key), own(actual, key), pointerJoin(pointer, key));
       if (d) return d;
     }
     return null;
   }
   return Object.is(expected, actual) ? null : { pointer, expected, actual };
+}
+
+/** A member only if the object has it itself: an expectation's `constructor` key must not meet Object's. */
+function own(object: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
 export function show(value: unknown): string {

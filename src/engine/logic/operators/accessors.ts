@@ -36,7 +36,7 @@ export const varOperator: Operator = {
 function missingKeys(keys: unknown[], data: unknown): unknown[] {
   const missing: unknown[] = [];
   for (const key of keys) {
-    const value = key === null || key === '' ? data : readSegments(data, String(key).split('.').filter((s) => !FORBIDDEN.has(s)));
+    const value = key === null || key === '' ? data : readSegments(data, String(key).split('.'));
     if (value === undefined || value === null || value === '') missing.push(key);
   }
   return missing;

@@ -1,12 +1,22 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SandboxLimits, validateAliasNew, validateIdentify, validateTrack, Verdict } from './braze-validation';
+import { isJsonObject } from '../engine/json';
+import { MinorError, NO_VALID_DATA, SandboxLimits, validateAliasNew, validateIdentify, validateTrack, Verdict } from './braze-validation';
 
-/** What the sandbox is told to do to the next requests. `count: -1` lasts until cleared. */
+/**
+ * What the sandbox is told to do to the next requests. `count: -1` lasts until cleared.
+ * `status` answers as told (`retryAfter` adds a Retry-After, as a proxy might: Braze sends
+ * none); `queued` accepts the objects and answers 202 `{"message":"queued"}`, as Braze does
+ * during maintenance; `fatal-object` is a standing rule: a request carrying an object with
+ * every field of `match` is refused whole with a 400 naming that object (Braze refuses
+ * some object problems for the whole request); it applies to `count` such requests.
+ */
 export type Fault =
   | { kind: 'status'; status: number; count: number; retryAfter?: number; body?: unknown }
   | { kind: 'slow'; delayMs: number; count: number }
-  | { kind: 'drop'; count: number };
+  | { kind: 'drop'; count: number }
+  | { kind: 'queued'; count: number }
+  | { kind: 'fatal-object'; match: Record<string, unknown>; message?: string; count: number };
 
 export interface ReceivedObject {
   endpoint: string;
@@ -14,11 +24,22 @@ export interface ReceivedObject {
   object: Record<string, unknown>;
 }
 
+export interface SandboxRequest {
+  endpoint: string;
+  status: number;
+  objects: number;
+  at: number;
+  headers: Record<string, string>;
+}
+
 export interface SandboxOptions {
   port?: number;
   host?: string;
   apiKey?: string;
+  /** Default: Braze's current limits, 75 /users/track objects combined. `{ trackCombined: null }`: the legacy 75 per array. */
   limits?: Partial<SandboxLimits>;
+  /** What a wrong key gets: 401 "Invalid API Key" (default) or 404 "Unknown REST API Key"; Braze documents both. */
+  unknownKeyStatus?: 401 | 404;
   /** Requests per window per endpoint family, and the window (Braze: 3,000 per 3 s for /users/track). */
   rateLimit?: { limit: number; windowMs: number };
   log?: (line: string) => void;
@@ -28,8 +49,8 @@ export interface BrazeSandbox {
   readonly url: string;
   /** Objects Braze accepted (minor errors excluded), in arrival order. */
   readonly received: ReceivedObject[];
-  /** Every request: endpoint, status and how many objects it carried. */
-  readonly requests: { endpoint: string; status: number; objects: number }[];
+  /** Every request: endpoint, status, how many objects it carried, when it arrived (epoch ms) and the response headers. */
+  readonly requests: SandboxRequest[];
   /** Requests being handled right now (a slow fault holds them). */
   readonly inFlight: number;
   apiKey: string;
@@ -45,6 +66,23 @@ const VALIDATORS: Record<string, (body: unknown, limits: SandboxLimits) => Verdi
   '/users/alias/new': validateAliasNew,
 };
 
+const DEFAULT_MESSAGES: Record<number, string> = { 401: 'Invalid API Key', 404: 'Unknown REST API Key', 429: 'Rate limit exceeded' };
+
+/** Every entry of the request's arrays, where it sits: body[array][index]. */
+function objectsOf(body: Record<string, unknown>): { array: string; index: number; object: unknown }[] {
+  return Object.entries(body).flatMap(([array, list]) => (Array.isArray(list) ? list.map((object, index) => ({ array, index, object })) : []));
+}
+
+/** Why a fault posted to the control API cannot be used, or null. */
+function faultProblem(fault: Record<string, unknown>): string | null {
+  if (typeof fault.count !== 'number' || !Number.isInteger(fault.count) || fault.count === 0 || fault.count < -1) return 'a fault needs count: a positive integer, or -1 for until cleared';
+  if (fault.kind === 'status') return typeof fault.status === 'number' ? null : 'a status fault needs status: a number';
+  if (fault.kind === 'slow') return typeof fault.delayMs === 'number' ? null : 'a slow fault needs delayMs: a number';
+  if (fault.kind === 'drop' || fault.kind === 'queued') return null;
+  if (fault.kind === 'fatal-object') return isJsonObject(fault.match) && Object.keys(fault.match).length > 0 ? null : 'a fatal-object fault needs match: an object of the fields to match';
+  return 'kind must be status, slow, drop, queued or fatal-object';
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let data = '';
@@ -56,16 +94,27 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * A local stand-in for Braze's user endpoints, faithful to shared/reference: the real limits
- * and field rules, 201 bodies with *_processed and minor errors, rate-limit headers and
- * 429s, 400/401; plus fault injection (status storms, slowness, dropped connections) and a
- * record of what it accepted, for tests and the demo.
+ * A local stand-in for Braze's user endpoints, faithful to shared/reference:
+ * - limits: 75 /users/track objects per request across the three arrays, as Braze counts
+ *   today (`limits: { trackCombined: null }` for the legacy 75 per array), 50 for the other
+ *   endpoints; over them, `400 Max Input Length Exceeded`;
+ * - field rules: an invalid object is a minor error in a 201 (`errors[]`, the rest
+ *   processed), and a /users/track request whose objects are all invalid is a 400 listing
+ *   them, as Braze answers ("Valid data must be provided ...");
+ * - a wrong key: 401 "Invalid API Key", or with `unknownKeyStatus: 404` the 404 "Unknown
+ *   REST API Key" Braze's error table also lists for a key it does not know;
+ * - rate limits per endpoint family with `X-RateLimit-*` on every answer, and 429s without
+ *   `Retry-After`, which Braze does not send;
+ * plus faults (status storms, slowness, dropped connections, 202 queued, objects refused
+ * for the whole request) and a record of what it accepted, for tests and the demo.
  */
 export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<BrazeSandbox> {
-  const limits: SandboxLimits = { trackArray: 75, trackCombined: null, other: 50, ...options.limits };
+  const limits: SandboxLimits = { trackArray: 75, trackCombined: 75, other: 50, ...options.limits };
+  const unknownKeyStatus = options.unknownKeyStatus ?? 401;
   const rate = options.rateLimit ?? { limit: 3000, windowMs: 3000 };
   const windows = new Map<string, { start: number; used: number }>();
   let faults: Fault[] = [];
+  let rules: Extract<Fault, { kind: 'fatal-object' }>[] = [];
   const log = options.log ?? (() => undefined);
 
   const sandbox: BrazeSandbox = {
@@ -74,12 +123,13 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     requests: [],
     inFlight: 0,
     apiKey: options.apiKey ?? 'sandbox-key',
-    inject: (fault) => void faults.push({ ...fault }),
-    clearFaults: () => void (faults = []),
+    inject: (fault) => void (fault.kind === 'fatal-object' ? rules.push({ ...fault }) : faults.push({ ...fault })),
+    clearFaults: () => void ((faults = []), (rules = [])),
     reset() {
       this.received.length = 0;
       this.requests.length = 0;
       faults = [];
+      rules = [];
       windows.clear();
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -92,61 +142,84 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     return fault;
   };
 
-  const send = (res: ServerResponse, endpoint: string, status: number, body: unknown, headers: Record<string, string>, objects: number) => {
-    sandbox.requests.push({ endpoint, status, objects });
-    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  /** The objects of `body` a standing fatal-object rule refuses, as Braze's errors[]. */
+  const fatalObjects = (body: Record<string, unknown>): MinorError[] => {
+    for (const rule of rules) {
+      const errors = objectsOf(body).flatMap(({ array, index, object }) =>
+        Object.entries(rule.match).every(([k, v]) => isJsonObject(object) && JSON.stringify(object[k]) === JSON.stringify(v)) ? [{ type: rule.message ?? 'Invalid object', input_array: array, index }] : [],
+      );
+      if (errors.length === 0) continue;
+      if (rule.count > 0 && --rule.count === 0) rules.splice(rules.indexOf(rule), 1);
+      return errors;
+    }
+    return [];
+  };
+
+  const send = (res: ServerResponse, record: SandboxRequest, body: unknown) => {
+    sandbox.requests.push(record);
+    res.writeHead(record.status, { 'Content-Type': 'application/json', ...record.headers });
     res.end(JSON.stringify(body));
-    log(`${endpoint} ${status} (${objects} objects)`);
+    log(`${record.endpoint} ${record.status} (${record.objects} objects)`);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const at = Date.now();
     const endpoint = (req.url ?? '').split('?')[0];
     const raw = await readBody(req);
     if (endpoint.startsWith('/_sandbox/')) return control(req, res, endpoint, raw);
     const validate = VALIDATORS[endpoint];
-    if (req.method !== 'POST' || !validate) return send(res, endpoint, 404, { message: 'Not Found' }, {}, 0);
+    if (req.method !== 'POST' || !validate) return send(res, { endpoint, status: 404, objects: 0, at, headers: {} }, { message: 'Not Found' });
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    const objects = isJsonObject(body) ? objectsOf(body).length : 0;
 
     const family = endpoint === '/users/track' ? 'track' : 'users';
-    const now = Date.now();
     let window = windows.get(family);
-    if (!window || now - window.start >= rate.windowMs) windows.set(family, (window = { start: now, used: 0 }));
+    if (!window || at - window.start >= rate.windowMs) windows.set(family, (window = { start: at, used: 0 }));
     window.used++;
     const reset = Math.ceil((window.start + rate.windowMs) / 1000);
     const rateHeaders = { 'X-RateLimit-Limit': String(rate.limit), 'X-RateLimit-Remaining': String(Math.max(0, rate.limit - window.used)), 'X-RateLimit-Reset': String(reset) };
+    const answer = (status: number, response: unknown, headers: Record<string, string> = rateHeaders) => send(res, { endpoint, status, objects, at, headers }, response);
 
     const fault = nextFault();
     if (fault?.kind === 'drop') {
-      sandbox.requests.push({ endpoint, status: 0, objects: 0 });
+      sandbox.requests.push({ endpoint, status: 0, objects, at, headers: {} });
       return void req.socket.destroy();
     }
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = { ...rateHeaders, ...(fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {}) };
-      const body = fault.body ?? { message: fault.status === 429 ? 'Rate limit exceeded' : fault.status === 401 ? 'Invalid API Key' : 'Internal Server Error' };
-      return send(res, endpoint, fault.status, body, headers, 0);
+      return answer(fault.status, fault.body ?? { message: DEFAULT_MESSAGES[fault.status] ?? 'Internal Server Error' }, headers);
     }
-    if (req.headers.authorization !== `Bearer ${sandbox.apiKey}`) return send(res, endpoint, 401, { message: 'Invalid API Key' }, rateHeaders, 0);
-    if (window.used > rate.limit) return send(res, endpoint, 429, { message: 'Rate limit exceeded' }, { ...rateHeaders, 'Retry-After': String(Math.max(1, reset - Math.floor(now / 1000))) }, 0);
+    const key = req.headers.authorization;
+    if (key === undefined) return answer(401, { message: 'Invalid API Key' });
+    if (key !== `Bearer ${sandbox.apiKey}`) return answer(unknownKeyStatus, { message: unknownKeyStatus === 404 ? 'Unknown REST API Key' : 'Invalid API Key' });
+    // Braze documents no Retry-After: the client waits for X-RateLimit-Reset.
+    if (window.used > rate.limit) return answer(429, { message: 'Rate limit exceeded' });
+    if (body === undefined) return answer(400, { message: 'Invalid JSON' });
 
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return send(res, endpoint, 400, { message: 'Invalid JSON' }, rateHeaders, 0);
-    }
     const verdict = validate(body, limits);
-    if (!verdict.ok) return send(res, endpoint, verdict.status, { message: verdict.message, errors: [] }, rateHeaders, 0);
-    const failed = new Set(verdict.errors.map((e) => `${e.input_array}/${e.index}`));
-    let objects = 0;
-    for (const [array, list] of Object.entries(body as Record<string, unknown>)) {
-      if (!Array.isArray(list)) continue;
-      list.forEach((object, index) => {
-        objects++;
-        if (!failed.has(`${array}/${index}`)) sandbox.received.push({ endpoint, array, object });
-      });
+    if (!verdict.ok) return answer(verdict.status, { message: verdict.message, errors: [] });
+    const record = (failed: readonly MinorError[]) => {
+      const refused = new Set(failed.map((e) => `${e.input_array}/${e.index}`));
+      for (const { array, index, object } of objectsOf(body as Record<string, unknown>)) {
+        if (!refused.has(`${array}/${index}`)) sandbox.received.push({ endpoint, array, object: object as Record<string, unknown> });
+      }
+    };
+    if (fault?.kind === 'queued') {
+      record([]);
+      return answer(202, { message: 'queued' });
     }
-    const response = { message: 'success', ...verdict.processed, ...(verdict.errors.length > 0 ? { errors: verdict.errors } : {}) };
-    return send(res, endpoint, 201, response, rateHeaders, objects);
+    const fatal = fatalObjects(body as Record<string, unknown>);
+    if (fatal.length > 0) return answer(400, { message: fatal[0].type, errors: fatal });
+    // Braze refuses a /users/track request in which every object is invalid, listing them all.
+    if (endpoint === '/users/track' && verdict.errors.length === objects) return answer(400, { message: NO_VALID_DATA, errors: verdict.errors });
+    record(verdict.errors);
+    return answer(201, { message: 'success', ...verdict.processed, ...(verdict.errors.length > 0 ? { errors: verdict.errors } : {}) });
   };
 
   /** The control API, for `npm run braze-sandbox`: faults, the record, the accepted key. */
@@ -163,10 +236,12 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     }
     const route = `${req.method} ${path}`;
     if (route === 'POST /_sandbox/faults') {
+      const problem = faultProblem(body);
+      if (problem) return reply(400, { message: problem });
       sandbox.inject(body as unknown as Fault);
-      return reply(200, { faults });
+      return reply(200, { faults: [...faults, ...rules] });
     }
-    if (route === 'DELETE /_sandbox/faults') return reply(200, { faults: (sandbox.clearFaults(), faults) });
+    if (route === 'DELETE /_sandbox/faults') return reply(200, { faults: (sandbox.clearFaults(), []) });
     if (route === 'GET /_sandbox/received') return reply(200, { received: sandbox.received, requests: sandbox.requests });
     if (route === 'POST /_sandbox/reset') return reply(200, (sandbox.reset(), { ok: true }));
     if (route === 'PUT /_sandbox/api-key' && typeof body.apiKey === 'string') return reply(200, ((sandbox.apiKey = body.apiKey), { ok: true }));
@@ -177,7 +252,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     (sandbox as { inFlight: number }).inFlight++;
     handle(req, res)
       .catch((error) => {
-        if (!res.headersSent) send(res, req.url ?? '', 500, { message: String(error) }, {}, 0);
+        if (!res.headersSent) send(res, { endpoint: req.url ?? '', status: 500, objects: 0, at: Date.now(), headers: {} }, { message: String(error) });
       })
       .finally(() => (sandbox as { inFlight: number }).inFlight--);
   });

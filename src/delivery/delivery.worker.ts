@@ -206,15 +206,19 @@ export class DeliveryWorker {
   /** Sends one request and settles its objects; true when every one of them is settled for good (delivered or dead-lettered). */
   private async sendOne(request: PackedRequest, depth = 0): Promise<boolean> {
     const limiter = this.limiterFor(request.endpoint);
-    const wait = limiter.delay(this.now());
+    let wait = limiter.delay(this.now());
     if (wait > 0) {
       limiter.recordWait(wait);
       this.observer.rateLimitWait?.(wait);
+    }
+    while (wait > 0) {
       await Promise.race([new Promise((r) => setTimeout(r, wait).unref()), this.stopped]);
       if (this.stopping) {
         this.store.release(request.placed.map((p) => p.item.id));
         return false;
       }
+      // A timer may fire a little before the clock says; a 429's block is waited out in full.
+      wait = limiter.blockedFor(this.now());
     }
     const started = performance.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
 import { loadConfig } from '../../src/config/app-config';
 import { DeliveryService } from '../../src/delivery/delivery.service';
 import { createApp } from '../../src/http/create-app';
@@ -39,9 +40,9 @@ export async function startDeliveryApp(sandbox: BrazeSandbox | null, env: Record
 }
 
 /** Polls until `done` holds (the worker is asynchronous); fails with `what` after the deadline. */
-export async function eventually(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function eventually(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -49,3 +50,11 @@ export async function eventually(done: () => boolean, what: string, timeoutMs = 
 
 export const T = '2024-03-01T12:00:00.000Z';
 export const event = (userId: string, seq: number, extra: Record<string, unknown> = {}) => ({ type: 'track', userId, event: 'Step', timestamp: T, messageId: `${userId}-${seq}`, properties: { seq }, ...extra });
+
+/** One sample of a running app's `/metrics`, by its exact name and labels, e.g. `segment_braze_delivery_paused`. */
+export async function scrape(url: string, sample: string): Promise<number> {
+  const text = (await request(url).get('/metrics').expect(200)).text;
+  const line = new RegExp(`^${sample.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  if (!line) throw new Error(`no sample ${sample} in /metrics`);
+  return Number(line[1]);
+}

@@ -8,8 +8,9 @@ import { MinorError, NO_VALID_DATA, SandboxLimits, validateAliasNew, validateIde
  * `status` answers as told (`retryAfter` adds a Retry-After, as a proxy might: Braze sends
  * none); `queued` accepts the objects and answers 202 `{"message":"queued"}`, as Braze does
  * during maintenance; `fatal-object` is a standing rule: a request carrying an object with
- * every field of `match` is refused whole with a 400 naming that object (Braze refuses
- * some object problems for the whole request); it applies to `count` such requests.
+ * every field of `match` is refused whole with a 400 naming that object: Braze refuses
+ * some object problems for the whole request without documenting which, so this stands in
+ * for them; it applies to `count` such requests.
  */
 export type Fault =
   | { kind: 'status'; status: number; count: number; retryAfter?: number; body?: unknown }

@@ -32,6 +32,7 @@ export interface DeliveryCounters {
 type Status = 'running' | 'paused' | 'stopped';
 
 const MAX_IDLE_MS = 5000;
+const TOO_LARGE = /Max Input Length Exceeded/i;
 
 /** Where the worker reports what happens (metrics); all optional. */
 export interface DeliveryObserver {
@@ -244,7 +245,10 @@ export class DeliveryWorker {
       this.deadLetter(request, request.placed.map((p) => ({ array: p.array, index: p.index, reason: named.get(`${p.array}/${p.index}`) ?? outcome.reason })), outcome.status);
       return true;
     }
-    if (depth === 0) this.log.warn(`Braze refused a ${request.endpoint} request of ${request.placed.length} objects (${outcome.reason}); sending it in halves to find the objects at fault`);
+    if (depth === 0) {
+      const hint = TOO_LARGE.test(outcome.reason) ? ' (is BRAZE_TRACK_BATCH_SHAPE or BRAZE_TRACK_BATCH_SIZE over what the account allows?)' : '';
+      this.log.warn(`Braze refused a ${request.endpoint} request of ${request.placed.length} objects (${outcome.reason})${hint}; sending it in halves to find the objects at fault`);
+    }
     const [left, right] = halves(request);
     if (!(await this.sendOne(left, depth + 1))) {
       this.store.release(right.placed.map((p) => p.item.id));

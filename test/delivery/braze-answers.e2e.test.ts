@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { BrazeSandbox, SandboxRequest, startBrazeSandbox } from '../../src/sandbox/braze-sandbox';
 import { DeliveryApp, eventually, event, scrape, startDeliveryApp } from '../helpers/delivery';
@@ -36,8 +37,12 @@ describe('current Braze accounts', () => {
   it('the legacy shape against a current account: 400 Max Input Length Exceeded, split until it fits, nothing lost', async () => {
     sandbox = await startBrazeSandbox();
     d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300', BRAZE_TRACK_BATCH_SHAPE: 'per-array' });
+    const warn = jest.spyOn(Logger.prototype, 'warn');
     await send(twoHundredObjects());
     await eventually(() => sandbox.received.length === 200 && settled(), '200 objects');
+    const hints = warn.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('Max Input Length Exceeded'));
+    warn.mockRestore();
+    expect(hints[0]).toMatch(/is BRAZE_TRACK_BATCH_SHAPE or BRAZE_TRACK_BATCH_SIZE over what the account allows/);
     expect(track().filter((r) => r.status === 400).every((r) => r.objects > 75)).toBe(true);
     expect(track().filter((r) => r.status === 400).length).toBeGreaterThan(0);
     expect(d.store.stats().deadLetters).toBe(0);

@@ -1,23 +1,10 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { isJsonObject } from '../engine/json';
-import { MinorError, NO_VALID_DATA, SandboxLimits, validateAliasNew, validateIdentify, validateTrack, Verdict } from './braze-validation';
+import { MinorError, NO_VALID_DATA, objectsOf, SandboxLimits, validateAliasNew, validateIdentify, validateTrack, Verdict } from './braze-validation';
+import { Fault, faultProblem, Faults } from './sandbox-faults';
 
-/**
- * What the sandbox is told to do to the next requests. `count: -1` lasts until cleared.
- * `status` answers as told (`retryAfter` adds a Retry-After, as a proxy might: Braze sends
- * none); `queued` accepts the objects and answers 202 `{"message":"queued"}`, as Braze does
- * during maintenance; `fatal-object` is a standing rule: a request carrying an object with
- * every field of `match` is refused whole with a 400 naming that object: Braze refuses
- * some object problems for the whole request without documenting which, so this stands in
- * for them; it applies to `count` such requests.
- */
-export type Fault =
-  | { kind: 'status'; status: number; count: number; retryAfter?: number; body?: unknown }
-  | { kind: 'slow'; delayMs: number; count: number }
-  | { kind: 'drop'; count: number }
-  | { kind: 'queued'; count: number }
-  | { kind: 'fatal-object'; match: Record<string, unknown>; message?: string; count: number };
+export type { Fault } from './sandbox-faults';
 
 export interface ReceivedObject {
   endpoint: string;
@@ -69,21 +56,6 @@ const VALIDATORS: Record<string, (body: unknown, limits: SandboxLimits) => Verdi
 
 const DEFAULT_MESSAGES: Record<number, string> = { 401: 'Invalid API Key', 404: 'Unknown REST API Key', 429: 'Rate limit exceeded' };
 
-/** Every entry of the request's arrays, where it sits: body[array][index]. */
-function objectsOf(body: Record<string, unknown>): { array: string; index: number; object: unknown }[] {
-  return Object.entries(body).flatMap(([array, list]) => (Array.isArray(list) ? list.map((object, index) => ({ array, index, object })) : []));
-}
-
-/** Why a fault posted to the control API cannot be used, or null. */
-function faultProblem(fault: Record<string, unknown>): string | null {
-  if (typeof fault.count !== 'number' || !Number.isInteger(fault.count) || fault.count === 0 || fault.count < -1) return 'a fault needs count: a positive integer, or -1 for until cleared';
-  if (fault.kind === 'status') return typeof fault.status === 'number' ? null : 'a status fault needs status: a number';
-  if (fault.kind === 'slow') return typeof fault.delayMs === 'number' ? null : 'a slow fault needs delayMs: a number';
-  if (fault.kind === 'drop' || fault.kind === 'queued') return null;
-  if (fault.kind === 'fatal-object') return isJsonObject(fault.match) && Object.keys(fault.match).length > 0 ? null : 'a fatal-object fault needs match: an object of the fields to match';
-  return 'kind must be status, slow, drop, queued or fatal-object';
-}
-
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let data = '';
@@ -114,8 +86,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
   const unknownKeyStatus = options.unknownKeyStatus ?? 401;
   const rate = options.rateLimit ?? { limit: 3000, windowMs: 3000 };
   const windows = new Map<string, { start: number; used: number }>();
-  let faults: Fault[] = [];
-  let rules: Extract<Fault, { kind: 'fatal-object' }>[] = [];
+  const faults = new Faults();
   const log = options.log ?? (() => undefined);
 
   const sandbox: BrazeSandbox = {
@@ -124,36 +95,15 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     requests: [],
     inFlight: 0,
     apiKey: options.apiKey ?? 'sandbox-key',
-    inject: (fault) => void (fault.kind === 'fatal-object' ? rules.push({ ...fault }) : faults.push({ ...fault })),
-    clearFaults: () => void ((faults = []), (rules = [])),
+    inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
     reset() {
       this.received.length = 0;
       this.requests.length = 0;
-      faults = [];
-      rules = [];
+      faults.clear();
       windows.clear();
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-
-  const nextFault = (): Fault | undefined => {
-    const fault = faults[0];
-    if (!fault) return undefined;
-    if (fault.count > 0 && --fault.count === 0) faults.shift();
-    return fault;
-  };
-
-  /** The objects of `body` a standing fatal-object rule refuses, as Braze's errors[]. */
-  const fatalObjects = (body: Record<string, unknown>): MinorError[] => {
-    for (const rule of rules) {
-      const errors = objectsOf(body).flatMap(({ array, index, object }) =>
-        Object.entries(rule.match).every(([k, v]) => isJsonObject(object) && JSON.stringify(object[k]) === JSON.stringify(v)) ? [{ type: rule.message ?? 'Invalid object', input_array: array, index }] : [],
-      );
-      if (errors.length === 0) continue;
-      if (rule.count > 0 && --rule.count === 0) rules.splice(rules.indexOf(rule), 1);
-      return errors;
-    }
-    return [];
   };
 
   const send = (res: ServerResponse, record: SandboxRequest, body: unknown) => {
@@ -186,7 +136,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     const rateHeaders = { 'X-RateLimit-Limit': String(rate.limit), 'X-RateLimit-Remaining': String(Math.max(0, rate.limit - window.used)), 'X-RateLimit-Reset': String(reset) };
     const answer = (status: number, response: unknown, headers: Record<string, string> = rateHeaders) => send(res, { endpoint, status, objects, at, headers }, response);
 
-    const fault = nextFault();
+    const fault = faults.next();
     if (fault?.kind === 'drop') {
       sandbox.requests.push({ endpoint, status: 0, objects, at, headers: {} });
       return void req.socket.destroy();
@@ -215,7 +165,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
       record([]);
       return answer(202, { message: 'queued' });
     }
-    const fatal = fatalObjects(body as Record<string, unknown>);
+    const fatal = faults.fatalObjects(body as Record<string, unknown>);
     if (fatal.length > 0) return answer(400, { message: fatal[0].type, errors: fatal });
     // Braze refuses a /users/track request in which every object is invalid, listing them all.
     if (endpoint === '/users/track' && verdict.errors.length === objects) return answer(400, { message: NO_VALID_DATA, errors: verdict.errors });
@@ -240,7 +190,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
       const problem = faultProblem(body);
       if (problem) return reply(400, { message: problem });
       sandbox.inject(body as unknown as Fault);
-      return reply(200, { faults: [...faults, ...rules] });
+      return reply(200, { faults: faults.list() });
     }
     if (route === 'DELETE /_sandbox/faults') return reply(200, { faults: (sandbox.clearFaults(), []) });
     if (route === 'GET /_sandbox/received') return reply(200, { received: sandbox.received, requests: sandbox.requests });

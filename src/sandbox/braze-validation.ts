@@ -12,6 +12,11 @@ export interface MinorError {
 
 export type Verdict = { ok: true; processed: Record<string, number>; errors: MinorError[] } | { ok: false; status: 400; message: string };
 
+/** Every entry of a request's arrays, where it sits: body[array][index]. */
+export function objectsOf(body: Record<string, unknown>): { array: string; index: number; object: unknown }[] {
+  return Object.entries(body).flatMap(([array, list]) => (Array.isArray(list) ? list.map((object, index) => ({ array, index, object })) : []));
+}
+
 export const NO_VALID_DATA = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields.";
 
 export interface SandboxLimits {

@@ -3,6 +3,9 @@ import request from 'supertest';
 import { BrazeSandbox, SandboxRequest, startBrazeSandbox } from '../../src/sandbox/braze-sandbox';
 import { DeliveryApp, eventually, event, scrape, startDeliveryApp } from '../helpers/delivery';
 
+// Rate-limit windows are waited out for real (up to a few seconds), on a loaded machine too.
+jest.setTimeout(30_000);
+
 /** The answers of current Braze accounts (shared/reference, limits and responses), against the sandbox with Braze's current limits. */
 describe('current Braze accounts', () => {
   let sandbox: BrazeSandbox;

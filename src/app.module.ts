@@ -61,8 +61,10 @@ export class AppModule implements NestModule {
         { provide: REJECTION_LOG, useValue: deps.rejections ?? new MemoryRejectionLog() },
         {
           provide: Metrics,
-          inject: [{ token: SqliteQueue, optional: true }, { token: DeliveryService, optional: true }],
-          useFactory: (store?: SqliteQueue, delivery?: DeliveryService) => {
+          // Not DeliveryService: it depends on Metrics, and Nest hands an optional provider in
+          // such a cycle over as undefined. Delivery sets delivery_paused itself.
+          inject: [{ token: SqliteQueue, optional: true }],
+          useFactory: (store?: SqliteQueue) => {
             if (!store) return new Metrics();
             // One count of a large queue per scrape, not one per gauge.
             let cached = { at: 0, stats: store.stats() };
@@ -72,7 +74,6 @@ export class AppModule implements NestModule {
               inbox: () => stats().inboxMessages,
               oldestAgeSeconds: () => stats().oldestPendingAgeMs / 1000,
               deadLetters: () => stats().deadLetters,
-              paused: () => delivery?.worker.status === 'paused',
             });
           },
         },

@@ -17,7 +17,7 @@ describe('configuration from the environment', () => {
       corsOrigins: '*',
       adminToken: undefined,
       logLevel: 'info',
-      delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchSize: 75, trackCombinedLimit: null, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expander: 'thread', expandSharePercent: 10 },
+      delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expander: 'thread', expandSharePercent: 10 },
     });
   });
 
@@ -44,6 +44,9 @@ describe('configuration from the environment', () => {
     expect(problems).toMatch(/CORS_ORIGINS/);
     expect(() => loadConfig({ BRAZE_TRACK_BATCH_SIZE: '76' })).toThrow(/BRAZE_TRACK_BATCH_SIZE must be an integer from 1 to 75/);
     expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'OFF' })).toThrow(/SQLITE_SYNCHRONOUS/);
+    expect(() => loadConfig({ BRAZE_TRACK_BATCH_SHAPE: 'array' })).toThrow(/BRAZE_TRACK_BATCH_SHAPE must be combined or per-array \(got "array"\)/);
+    expect(() => loadConfig({ BRAZE_TRACK_COMBINED_LIMIT: '50' })).toThrow(/BRAZE_TRACK_COMBINED_LIMIT is gone.*BRAZE_TRACK_BATCH_SIZE=50/);
+    expect(loadConfig({ BRAZE_TRACK_BATCH_SHAPE: 'PER-ARRAY', BRAZE_TRACK_BATCH_SIZE: '50' }).delivery).toMatchObject({ trackBatchShape: 'per-array', trackBatchSize: 50 });
     expect(() => loadConfig({ INBOX_EXPANDER: 'fork' })).toThrow(/INBOX_EXPANDER must be thread or loop \(got "fork"\)/);
     expect(loadConfig({ INBOX_EXPANDER: 'LOOP' }).delivery.expander).toBe('loop');
     expect(() => loadConfig({ BRAZE_API_KEY: 'super-secret-key' })).toThrow(/go together/);

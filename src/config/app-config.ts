@@ -29,10 +29,10 @@ export interface DeliveryConfig {
   readonly flushMs: number;
   readonly concurrency: number;
   readonly timeoutMs: number;
-  /** Objects per /users/track array (Braze allows 75). */
+  /** How the Braze account counts /users/track objects: across the three arrays (current) or per array (legacy). */
+  readonly trackBatchShape: 'combined' | 'per-array';
+  /** Objects per /users/track request (combined) or per array (per-array). */
   readonly trackBatchSize: number;
-  /** Objects per /users/track request across arrays, for plans with a combined limit. */
-  readonly trackCombinedLimit: number | null;
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
   readonly pauseProbeMs: number;
@@ -108,12 +108,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (!['true', 'false', '1', '0'].includes(watchFlag)) problems.push(`MAPPINGS_WATCH must be true or false (got "${env.MAPPINGS_WATCH}")`);
   const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
   const mappingsCheckMs = int('MAPPINGS_CHECK_MS', 5000, 0, 3_600_000);
+  const trackShape = (optional(env.BRAZE_TRACK_BATCH_SHAPE) ?? 'combined').toLowerCase();
+  if (trackShape !== 'combined' && trackShape !== 'per-array') problems.push(`BRAZE_TRACK_BATCH_SHAPE must be combined or per-array (got "${env.BRAZE_TRACK_BATCH_SHAPE}")`);
+  if (optional(env.BRAZE_TRACK_COMBINED_LIMIT) !== undefined) problems.push('BRAZE_TRACK_COMBINED_LIMIT is gone: BRAZE_TRACK_BATCH_SIZE now counts the three arrays together (BRAZE_TRACK_BATCH_SHAPE=combined, the default); set BRAZE_TRACK_BATCH_SIZE=50 for a 50-object plan, BRAZE_TRACK_BATCH_SHAPE=per-array for legacy limits');
   const delivery: DeliveryConfig = {
     flushMs: int('DELIVERY_FLUSH_MS', 200, 1, 60_000),
     concurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
     timeoutMs: int('BRAZE_TIMEOUT_MS', 10_000, 100, 120_000),
+    trackBatchShape: trackShape === 'per-array' ? 'per-array' : 'combined',
     trackBatchSize: int('BRAZE_TRACK_BATCH_SIZE', 75, 1, 75),
-    trackCombinedLimit: optional(env.BRAZE_TRACK_COMBINED_LIMIT) === undefined ? null : int('BRAZE_TRACK_COMBINED_LIMIT', 225, 1, 225),
     maxAttempts: int('DELIVERY_MAX_ATTEMPTS', 100, 1, 10_000),
     retryBaseMs: int('DELIVERY_RETRY_BASE_MS', 1000, 1, 600_000),
     pauseProbeMs: int('DELIVERY_PAUSE_PROBE_MS', 30_000, 10, 3_600_000),

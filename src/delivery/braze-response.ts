@@ -3,14 +3,26 @@ export type BrazeReply =
   | { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: unknown }
   | { readonly networkError: string };
 
+/** An object Braze named in `errors[]`: body[array][index]. */
+export interface FailedObject {
+  readonly array: string;
+  readonly index: number;
+  readonly reason: string;
+}
+
 export type Outcome =
-  /** 2xx: delivered, except the objects Braze named in `errors[]`. */
-  | { readonly kind: 'delivered'; readonly failed: readonly { array: string; index: number; reason: string }[] }
+  /** 2xx (201 success, 202 queued): delivered, except the objects Braze named in `errors[]`. */
+  | { readonly kind: 'delivered'; readonly failed: readonly FailedObject[] }
   /** Try again later: network errors, timeouts, 408, 423, 429, 5xx but 501/505. */
   | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs: number | null }
-  /** 401/403: the key, not the data, is wrong. Nothing is discarded. */
+  /** 401/403, and a 404 naming the API key: the key, not the data, is wrong. Nothing is discarded. */
   | { readonly kind: 'pause'; readonly reason: string; readonly status: number }
-  /** Other 4xx, 501, 505: the request will never succeed as it is. */
+  /**
+   * 400/413: the request was refused whole for what it carries (an invalid object, or more
+   * objects than the account allows), so its halves may pass. `failed`: the objects Braze named.
+   */
+  | { readonly kind: 'split'; readonly reason: string; readonly status: number; readonly failed: readonly FailedObject[] }
+  /** Other 4xx (a 404 for a bad path), 501, 505: the request will never succeed as it is. */
   | { readonly kind: 'reject'; readonly reason: string; readonly status: number };
 
 export interface RateLimitState {
@@ -76,23 +88,27 @@ function messageOf(body: unknown): string {
 }
 
 const RETRYABLE = new Set([408, 423, 429]);
+const SPLITTABLE = new Set([400, 413]);
+/** Braze answers 404 "Unknown REST API Key" for a key it does not know, and a plain 404 for a bad path. */
+const NAMES_THE_KEY = /\bapi[ _-]?key\b/i;
+
+function failedObjects(body: unknown): FailedObject[] {
+  const errors = body !== null && typeof body === 'object' ? (body as { errors?: unknown }).errors : undefined;
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((e) => {
+    const { input_array: array, index, type } = (e ?? {}) as { input_array?: unknown; index?: unknown; type?: unknown };
+    return typeof array === 'string' && typeof index === 'number' ? [{ array, index, reason: `Braze: ${String(type ?? 'rejected')}` }] : [];
+  });
+}
 
 /** Braze's retry classes, decided once, next to the client (see shared/reference). */
 export function classify(reply: BrazeReply, now: number): Outcome {
   if ('networkError' in reply) return { kind: 'retry', reason: reply.networkError, retryAfterMs: null };
   const { status, body, headers } = reply;
-  if (status >= 200 && status < 300) {
-    const errors = body !== null && typeof body === 'object' ? (body as { errors?: unknown }).errors : undefined;
-    const failed = Array.isArray(errors)
-      ? errors.flatMap((e) => {
-          const { input_array: array, index, type } = (e ?? {}) as { input_array?: unknown; index?: unknown; type?: unknown };
-          return typeof array === 'string' && typeof index === 'number' ? [{ array, index, reason: `Braze: ${String(type ?? 'rejected')}` }] : [];
-        })
-      : [];
-    return { kind: 'delivered', failed };
-  }
+  if (status >= 200 && status < 300) return { kind: 'delivered', failed: failedObjects(body) };
   const reason = `HTTP ${status}: ${messageOf(body)}`;
-  if (status === 401 || status === 403) return { kind: 'pause', reason, status };
+  if (status === 401 || status === 403 || (status === 404 && NAMES_THE_KEY.test(messageOf(body)))) return { kind: 'pause', reason, status };
+  if (SPLITTABLE.has(status)) return { kind: 'split', reason, status, failed: failedObjects(body) };
   if (RETRYABLE.has(status) || (status >= 500 && status !== 501 && status !== 505)) {
     return { kind: 'retry', reason, retryAfterMs: retryAfterMs(headers, now, status === 429) };
   }

@@ -12,6 +12,7 @@ import { BrazeSender } from './braze-sender';
 import { DeliveryWorker } from './delivery.worker';
 import { DryRunSender } from './dry-run.sender';
 import { HttpBrazeSender } from './http-braze.sender';
+import { trackLimits } from './pack';
 
 /** Owns the expander's and the worker's lives: started after boot, drained and closed on SIGTERM. */
 @Injectable()
@@ -57,17 +58,20 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
       config.brazeRestEndpoint !== undefined && config.brazeApiKey !== undefined
         ? new HttpBrazeSender(http, { endpoint: config.brazeRestEndpoint, apiKey: config.brazeApiKey, timeoutMs: d.timeoutMs, maxSockets: d.concurrency })
         : new DryRunSender((request) => store.recordDryRun(request));
-    const limits = { trackArray: d.trackBatchSize, trackCombined: d.trackCombinedLimit, other: 50 };
+    const limits = trackLimits(d.trackBatchShape, d.trackBatchSize);
+    // Dry-run objects are not delivered: their own counter, so dashboards do not count them as sent.
+    const dryRun = this.sender.dryRun;
     const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000 };
     this.worker = new DeliveryWorker(store, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
       request: (endpoint, statusClass, seconds) => {
-        metrics.brazeRequests.inc({ endpoint, status_class: statusClass });
-        metrics.brazeLatency.observe({ endpoint }, seconds);
+        metrics.brazeRequests.inc({ endpoint, status_class: dryRun ? 'dry_run' : statusClass });
+        if (!dryRun) metrics.brazeLatency.observe({ endpoint }, seconds);
       },
-      delivered: (n) => metrics.objectsDelivered.inc(n),
+      delivered: (n) => (dryRun ? metrics.objectsDryRun : metrics.objectsDelivered).inc(n),
       retried: (n) => metrics.retries.inc(n),
       deadLettered: (n) => metrics.deadLettered.inc(n),
       rateLimitWait: () => metrics.rateLimitWaits.inc(),
+      paused: (paused) => metrics.deliveryPaused.set(paused ? 1 : 0),
     });
   }
 

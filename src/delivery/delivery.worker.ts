@@ -1,8 +1,8 @@
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { WorkItem } from '../queue/work-item';
-import { backoffMs, classify, Outcome, rateLimitOf } from './braze-response';
+import { backoffMs, classify, FailedObject, Outcome, rateLimitOf } from './braze-response';
 import { BrazeSender } from './braze-sender';
-import { pack, PackedRequest, PackLimits, perUserCap } from './pack';
+import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, perUserCap } from './pack';
 import { RateLimiter } from './rate-limiter';
 
 export interface WorkerOptions {
@@ -32,6 +32,7 @@ export interface DeliveryCounters {
 type Status = 'running' | 'paused' | 'stopped';
 
 const MAX_IDLE_MS = 5000;
+const TOO_LARGE = /Max Input Length Exceeded/i;
 
 /** Where the worker reports what happens (metrics); all optional. */
 export interface DeliveryObserver {
@@ -40,12 +41,16 @@ export interface DeliveryObserver {
   retried?(objects: number): void;
   deadLettered?(objects: number): void;
   rateLimitWait?(ms: number): void;
+  /** Delivery paused (true) or resumed (false). */
+  paused?(paused: boolean): void;
 }
 
 /**
  * Leases pending objects, packs them into Braze requests, sends them with bounded
  * concurrency, and settles every object: delivered, retried later, or dead-lettered with
- * Braze's reason. A 401/403 pauses everything until a probe succeeds.
+ * Braze's reason. A 401/403 (or a 404 naming the key) pauses everything until a probe
+ * succeeds. A request Braze refuses whole for its content (400/413) is split in halves, sent
+ * left then right, down to the single objects at fault.
  */
 export class DeliveryWorker {
   status: Status = 'stopped';
@@ -117,9 +122,9 @@ export class DeliveryWorker {
     });
   }
 
+  /** One full /users/track request per lane. */
   private get roundSize(): number {
-    const perRequest = this.options.limits.trackCombined ?? this.options.limits.trackArray * 3;
-    return perRequest * this.options.concurrency;
+    return objectsPerTrackRequest(this.options.limits) * this.options.concurrency;
   }
 
   private async loop(): Promise<void> {
@@ -199,17 +204,22 @@ export class DeliveryWorker {
     await Promise.all(lanes);
   }
 
-  private async sendOne(request: PackedRequest): Promise<void> {
+  /** Sends one request and settles its objects; true when every one of them is settled for good (delivered or dead-lettered). */
+  private async sendOne(request: PackedRequest, depth = 0): Promise<boolean> {
     const limiter = this.limiterFor(request.endpoint);
-    const wait = limiter.delay(this.now());
+    let wait = limiter.delay(this.now());
     if (wait > 0) {
       limiter.recordWait(wait);
       this.observer.rateLimitWait?.(wait);
+    }
+    while (wait > 0) {
       await Promise.race([new Promise((r) => setTimeout(r, wait).unref()), this.stopped]);
       if (this.stopping) {
         this.store.release(request.placed.map((p) => p.item.id));
-        return;
+        return false;
       }
+      // A timer may fire a little before the clock says; a 429's block is waited out in full.
+      wait = limiter.blockedFor(this.now());
     }
     const started = performance.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });
@@ -218,23 +228,46 @@ export class DeliveryWorker {
     const statusClass = 'networkError' in reply ? 'network' : `${Math.floor(reply.status / 100)}xx`;
     this.counters.requests[statusClass] = (this.counters.requests[statusClass] ?? 0) + 1;
     this.observer.request?.(request.endpoint, statusClass, (performance.now() - started) / 1000);
+    if (outcome.kind === 'split') return this.split(request, outcome, depth);
     this.settle(request, outcome, 'networkError' in reply ? null : reply.status);
+    return outcome.kind === 'delivered' || outcome.kind === 'reject';
   }
 
-  private settle(request: PackedRequest, outcome: Outcome, status: number | null): void {
+  /**
+   * A request refused whole: its halves go out one after the other, the left (each user's
+   * earlier objects) first; the right waits for the left to be settled for good, else it
+   * goes back to the queue, where it stays behind the left's retries. What Braze refuses
+   * alone is dead-lettered with Braze's reason.
+   */
+  private async split(request: PackedRequest, outcome: Extract<Outcome, { kind: 'split' }>, depth: number): Promise<boolean> {
+    const named = new Map(outcome.failed.map((f) => [`${f.array}/${f.index}`, f.reason]));
+    if (request.placed.length === 1 || request.placed.every((p) => named.has(`${p.array}/${p.index}`))) {
+      this.deadLetter(request, request.placed.map((p) => ({ array: p.array, index: p.index, reason: named.get(`${p.array}/${p.index}`) ?? outcome.reason })), outcome.status);
+      return true;
+    }
+    if (depth === 0) {
+      const hint = TOO_LARGE.test(outcome.reason) ? ' (is BRAZE_TRACK_BATCH_SHAPE or BRAZE_TRACK_BATCH_SIZE over what the account allows?)' : '';
+      this.log.warn(`Braze refused a ${request.endpoint} request of ${request.placed.length} objects (${outcome.reason})${hint}; sending it in halves to find the objects at fault`);
+    }
+    const [left, right] = halves(request);
+    if (!(await this.sendOne(left, depth + 1))) {
+      this.store.release(right.placed.map((p) => p.item.id));
+      return false;
+    }
+    return this.sendOne(right, depth + 1);
+  }
+
+  private settle(request: PackedRequest, outcome: Exclude<Outcome, { kind: 'split' }>, status: number | null): void {
     const ids = request.placed.map((p) => p.item.id);
     switch (outcome.kind) {
       case 'delivered': {
-        const failed = new Map(outcome.failed.map((f) => [`${f.array}/${f.index}`, f.reason]));
-        const dead = request.placed.filter((p) => failed.has(`${p.array}/${p.index}`));
+        const failed = new Set(outcome.failed.map((f) => `${f.array}/${f.index}`));
         const done = request.placed.filter((p) => !failed.has(`${p.array}/${p.index}`));
-        this.store.deadLetter(dead.map((p) => ({ id: p.item.id, reason: failed.get(`${p.array}/${p.index}`)!, status })));
+        this.deadLetter(request, outcome.failed, status);
         this.store.ack(done.map((p) => p.item.id));
         this.store.markMerged(done.flatMap((p) => (p.item.mergeKey === null ? [] : [p.item.mergeKey])));
         this.counters.objectsDelivered += done.length;
-        this.counters.objectsDeadLettered += dead.length;
         this.observer.delivered?.(done.length);
-        if (dead.length > 0) this.observer.deadLettered?.(dead.length);
         if (this.status === 'paused') this.resume();
         return;
       }
@@ -271,15 +304,34 @@ export class DeliveryWorker {
     }
   }
 
+  /** Dead-letters the objects Braze refused one by one, and says so: how many, and Braze's reasons with their counts. */
+  private deadLetter(request: PackedRequest, failed: readonly FailedObject[], status: number | null): void {
+    const reasons = new Map(failed.map((f) => [`${f.array}/${f.index}`, f.reason]));
+    const dead = request.placed.filter((p) => reasons.has(`${p.array}/${p.index}`));
+    if (dead.length === 0) return;
+    this.store.deadLetter(dead.map((p) => ({ id: p.item.id, reason: reasons.get(`${p.array}/${p.index}`)!, status })));
+    this.counters.objectsDeadLettered += dead.length;
+    this.observer.deadLettered?.(dead.length);
+    const counts = new Map<string, number>();
+    for (const p of dead) {
+      const reason = reasons.get(`${p.array}/${p.index}`)!;
+      counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    }
+    const summary = [...counts].map(([reason, n]) => `${n}× ${reason}`).join('; ');
+    this.log.warn(`Braze refused ${dead.length} of ${request.placed.length} objects of a ${request.endpoint} request (HTTP ${status}), dead-lettered: ${summary.slice(0, 1000)}`);
+  }
+
   private pause(reason: string): void {
     if (this.status !== 'paused') this.log.error(`delivery PAUSED: Braze rejected the API key (${reason}). Nothing is discarded; retrying every ${this.options.pauseProbeMs} ms.`);
     this.status = 'paused';
     this.pauseReason = reason;
+    this.observer.paused?.(true);
   }
 
   private resume(): void {
     this.log.log('delivery resumed: Braze accepts the API key again');
     this.status = 'running';
     this.pauseReason = null;
+    this.observer.paused?.(false);
   }
 }

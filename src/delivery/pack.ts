@@ -1,16 +1,35 @@
 import { BrazeRequest } from '../engine';
 import { WorkItem } from '../queue/work-item';
 
+const TRACK_ORDER = ['attributes', 'events', 'purchases'];
+
 export interface PackLimits {
-  /** Objects per /users/track array (Braze: 75). */
+  /** Objects per /users/track array. */
   readonly trackArray: number;
-  /** Objects per /users/track request across the three arrays, for plans that count them together. */
+  /** Objects per /users/track request across the three arrays; null: only the per-array limit holds. */
   readonly trackCombined: number | null;
   /** Entries per /users/identify or /users/alias/new request (Braze: 50). */
   readonly other: number;
 }
 
-export const BRAZE_LIMITS: PackLimits = { trackArray: 75, trackCombined: null, other: 50 };
+/**
+ * How an account counts /users/track objects (shared/reference, limits): `combined` is
+ * Braze's current limit (75 across the three arrays; 50 on MAU plans), `per-array` the
+ * legacy one (75 in each array, so up to 225 in a request).
+ */
+export type TrackBatchShape = 'combined' | 'per-array';
+
+export function trackLimits(shape: TrackBatchShape, size: number): PackLimits {
+  return { trackArray: size, trackCombined: shape === 'combined' ? size : null, other: 50 };
+}
+
+/** Braze's current limits: 75 objects per /users/track request in all. */
+export const BRAZE_LIMITS: PackLimits = trackLimits('combined', 75);
+
+/** The most objects one /users/track request may carry. */
+export function objectsPerTrackRequest(limits: PackLimits): number {
+  return limits.trackCombined ?? limits.trackArray * TRACK_ORDER.length;
+}
 
 export interface PackedRequest extends BrazeRequest {
   /** The work items in the request, with where each sits: body[array][index]. */
@@ -21,8 +40,6 @@ export interface PackedRequest extends BrazeRequest {
 export function perUserCap(limits: PackLimits): number {
   return Math.min(limits.trackArray, limits.trackCombined ?? Infinity, limits.other);
 }
-
-const TRACK_ORDER = ['attributes', 'events', 'purchases'];
 
 /**
  * Packs leased objects into as few requests as Braze's limits allow. A user's objects of one
@@ -44,7 +61,7 @@ export function pack(items: readonly WorkItem[], limits: PackLimits): PackedRequ
     let current: WorkItem[] = [];
     let counts = new Map<string, number>();
     const flush = () => {
-      if (current.length > 0) requests.push(build(current));
+      if (current.length > 0) requests.push(requestOf(current));
       current = [];
       counts = new Map();
     };
@@ -71,7 +88,18 @@ function fits(endpoint: string, counts: Map<string, number>, limits: PackLimits)
   return endpoint !== '/users/track' || limits.trackCombined === null || total <= limits.trackCombined;
 }
 
-function build(items: WorkItem[]): PackedRequest {
+/**
+ * Splits a request in two, in order: the first half holds each user's earlier objects, so
+ * sending it first (and the second only once it is settled) keeps every user's order.
+ */
+export function halves(request: PackedRequest): [PackedRequest, PackedRequest] {
+  const items = request.placed.map((p) => p.item);
+  const middle = Math.ceil(items.length / 2);
+  return [requestOf(items.slice(0, middle)), requestOf(items.slice(middle))];
+}
+
+/** One request of `items`, in their order within each array. */
+export function requestOf(items: readonly WorkItem[]): PackedRequest {
   const arrays = new Map<string, Record<string, unknown>[]>();
   const placed: { item: WorkItem; array: string; index: number }[] = [];
   for (const item of items) {

@@ -21,6 +21,11 @@ export class RateLimiter {
     this.blockedUntil = Math.max(this.blockedUntil, until);
   }
 
+  /** How long a 429 still holds every request, at time `now`. */
+  blockedFor(now: number): number {
+    return Math.max(0, this.blockedUntil - now);
+  }
+
   /** How long to wait before the next request, at time `now`. */
   delay(now: number): number {
     if (this.blockedUntil > now) return this.blockedUntil - now;

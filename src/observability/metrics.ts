@@ -8,7 +8,6 @@ export interface QueueGauges {
   inbox(): number;
   oldestAgeSeconds(): number;
   deadLetters(): number;
-  paused(): boolean;
 }
 
 /**
@@ -27,6 +26,9 @@ export class Metrics {
   readonly objectsMapped = new Counter({ name: `${this.p}braze_objects_mapped_total`, help: 'Braze objects produced by the mapping, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly brazeRequests = new Counter({ name: `${this.p}braze_requests_total`, help: 'Requests sent to Braze, by endpoint and status class', labelNames: ['endpoint', 'status_class'] as const, registers: [this.registry] });
   readonly objectsDelivered = new Counter({ name: `${this.p}braze_objects_delivered_total`, help: 'Objects Braze accepted', registers: [this.registry] });
+  readonly objectsDryRun = new Counter({ name: `${this.p}braze_objects_dry_run_total`, help: 'Objects built in dry-run and kept, not sent to Braze', registers: [this.registry] });
+  /** Set by delivery as it pauses and resumes (it is not read from the worker, which depends on these metrics). */
+  readonly deliveryPaused = new Gauge({ name: `${this.p}delivery_paused`, help: '1 while Braze rejects the API key', registers: [this.registry] });
   readonly retries = new Counter({ name: `${this.p}delivery_retries_total`, help: 'Objects scheduled for another attempt', registers: [this.registry] });
   readonly deadLettered = new Counter({ name: `${this.p}dead_lettered_objects_total`, help: 'Objects moved to the dead-letter store', registers: [this.registry] });
   readonly rateLimitWaits = new Counter({ name: `${this.p}rate_limit_waits_total`, help: 'Times a request waited for the Braze rate limit', registers: [this.registry] });
@@ -48,6 +50,5 @@ export class Metrics {
     new Gauge({ name: `${this.p}inbox_messages`, help: 'Accepted messages not yet made into Braze objects', registers: [this.registry], collect() { this.set(queue.inbox()); } });
     new Gauge({ name: `${this.p}queue_oldest_age_seconds`, help: 'Age of the oldest pending object', registers: [this.registry], collect() { this.set(queue.oldestAgeSeconds()); } });
     new Gauge({ name: `${this.p}dead_letters`, help: 'Objects in the dead-letter store', registers: [this.registry], collect() { this.set(queue.deadLetters()); } });
-    new Gauge({ name: `${this.p}delivery_paused`, help: '1 while Braze rejects the API key', registers: [this.registry], collect() { this.set(queue.paused() ? 1 : 0); } });
   }
 }

@@ -1,12 +1,10 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SandboxLimits, validateAliasNew, validateIdentify, validateTrack, Verdict } from './braze-validation';
+import { isJsonObject } from '../engine/json';
+import { MinorError, NO_VALID_DATA, objectsOf, SandboxLimits, validateAliasNew, validateIdentify, validateTrack, Verdict } from './braze-validation';
+import { Fault, faultProblem, Faults } from './sandbox-faults';
 
-/** What the sandbox is told to do to the next requests. `count: -1` lasts until cleared. */
-export type Fault =
-  | { kind: 'status'; status: number; count: number; retryAfter?: number; body?: unknown }
-  | { kind: 'slow'; delayMs: number; count: number }
-  | { kind: 'drop'; count: number };
+export type { Fault } from './sandbox-faults';
 
 export interface ReceivedObject {
   endpoint: string;
@@ -14,11 +12,22 @@ export interface ReceivedObject {
   object: Record<string, unknown>;
 }
 
+export interface SandboxRequest {
+  endpoint: string;
+  status: number;
+  objects: number;
+  at: number;
+  headers: Record<string, string>;
+}
+
 export interface SandboxOptions {
   port?: number;
   host?: string;
   apiKey?: string;
+  /** Default: Braze's current limits, 75 /users/track objects combined. `{ trackCombined: null }`: the legacy 75 per array. */
   limits?: Partial<SandboxLimits>;
+  /** What a wrong key gets: 401 "Invalid API Key" (default) or 404 "Unknown REST API Key"; Braze documents both. */
+  unknownKeyStatus?: 401 | 404;
   /** Requests per window per endpoint family, and the window (Braze: 3,000 per 3 s for /users/track). */
   rateLimit?: { limit: number; windowMs: number };
   log?: (line: string) => void;
@@ -28,8 +37,8 @@ export interface BrazeSandbox {
   readonly url: string;
   /** Objects Braze accepted (minor errors excluded), in arrival order. */
   readonly received: ReceivedObject[];
-  /** Every request: endpoint, status and how many objects it carried. */
-  readonly requests: { endpoint: string; status: number; objects: number }[];
+  /** Every request: endpoint, status, how many objects it carried, when it arrived (epoch ms) and the response headers. */
+  readonly requests: SandboxRequest[];
   /** Requests being handled right now (a slow fault holds them). */
   readonly inFlight: number;
   apiKey: string;
@@ -45,6 +54,8 @@ const VALIDATORS: Record<string, (body: unknown, limits: SandboxLimits) => Verdi
   '/users/alias/new': validateAliasNew,
 };
 
+const DEFAULT_MESSAGES: Record<number, string> = { 401: 'Invalid API Key', 404: 'Unknown REST API Key', 429: 'Rate limit exceeded' };
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let data = '';
@@ -56,16 +67,26 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * A local stand-in for Braze's user endpoints, faithful to shared/reference: the real limits
- * and field rules, 201 bodies with *_processed and minor errors, rate-limit headers and
- * 429s, 400/401; plus fault injection (status storms, slowness, dropped connections) and a
- * record of what it accepted, for tests and the demo.
+ * A local stand-in for Braze's user endpoints, faithful to shared/reference:
+ * - limits: 75 /users/track objects per request across the three arrays, as Braze counts
+ *   today (`limits: { trackCombined: null }` for the legacy 75 per array), 50 for the other
+ *   endpoints; over them, `400 Max Input Length Exceeded`;
+ * - field rules: an invalid object is a minor error in a 201 (`errors[]`, the rest
+ *   processed), and a /users/track request whose objects are all invalid is a 400 listing
+ *   them, as Braze answers ("Valid data must be provided ...");
+ * - a wrong key: 401 "Invalid API Key", or with `unknownKeyStatus: 404` the 404 "Unknown
+ *   REST API Key" Braze's error table also lists for a key it does not know;
+ * - rate limits per endpoint family with `X-RateLimit-*` on every answer, and 429s without
+ *   `Retry-After`, which Braze does not send;
+ * plus faults (status storms, slowness, dropped connections, 202 queued, objects refused
+ * for the whole request) and a record of what it accepted, for tests and the demo.
  */
 export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<BrazeSandbox> {
-  const limits: SandboxLimits = { trackArray: 75, trackCombined: null, other: 50, ...options.limits };
+  const limits: SandboxLimits = { trackArray: 75, trackCombined: 75, other: 50, ...options.limits };
+  const unknownKeyStatus = options.unknownKeyStatus ?? 401;
   const rate = options.rateLimit ?? { limit: 3000, windowMs: 3000 };
   const windows = new Map<string, { start: number; used: number }>();
-  let faults: Fault[] = [];
+  const faults = new Faults();
   const log = options.log ?? (() => undefined);
 
   const sandbox: BrazeSandbox = {
@@ -74,79 +95,82 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     requests: [],
     inFlight: 0,
     apiKey: options.apiKey ?? 'sandbox-key',
-    inject: (fault) => void faults.push({ ...fault }),
-    clearFaults: () => void (faults = []),
+    inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
     reset() {
       this.received.length = 0;
       this.requests.length = 0;
-      faults = [];
+      faults.clear();
       windows.clear();
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
-  const nextFault = (): Fault | undefined => {
-    const fault = faults[0];
-    if (!fault) return undefined;
-    if (fault.count > 0 && --fault.count === 0) faults.shift();
-    return fault;
-  };
-
-  const send = (res: ServerResponse, endpoint: string, status: number, body: unknown, headers: Record<string, string>, objects: number) => {
-    sandbox.requests.push({ endpoint, status, objects });
-    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  const send = (res: ServerResponse, record: SandboxRequest, body: unknown) => {
+    sandbox.requests.push(record);
+    res.writeHead(record.status, { 'Content-Type': 'application/json', ...record.headers });
     res.end(JSON.stringify(body));
-    log(`${endpoint} ${status} (${objects} objects)`);
+    log(`${record.endpoint} ${record.status} (${record.objects} objects)`);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const at = Date.now();
     const endpoint = (req.url ?? '').split('?')[0];
     const raw = await readBody(req);
     if (endpoint.startsWith('/_sandbox/')) return control(req, res, endpoint, raw);
     const validate = VALIDATORS[endpoint];
-    if (req.method !== 'POST' || !validate) return send(res, endpoint, 404, { message: 'Not Found' }, {}, 0);
+    if (req.method !== 'POST' || !validate) return send(res, { endpoint, status: 404, objects: 0, at, headers: {} }, { message: 'Not Found' });
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    const objects = isJsonObject(body) ? objectsOf(body).length : 0;
 
     const family = endpoint === '/users/track' ? 'track' : 'users';
-    const now = Date.now();
     let window = windows.get(family);
-    if (!window || now - window.start >= rate.windowMs) windows.set(family, (window = { start: now, used: 0 }));
+    if (!window || at - window.start >= rate.windowMs) windows.set(family, (window = { start: at, used: 0 }));
     window.used++;
     const reset = Math.ceil((window.start + rate.windowMs) / 1000);
     const rateHeaders = { 'X-RateLimit-Limit': String(rate.limit), 'X-RateLimit-Remaining': String(Math.max(0, rate.limit - window.used)), 'X-RateLimit-Reset': String(reset) };
+    const answer = (status: number, response: unknown, headers: Record<string, string> = rateHeaders) => send(res, { endpoint, status, objects, at, headers }, response);
 
-    const fault = nextFault();
+    const fault = faults.next();
     if (fault?.kind === 'drop') {
-      sandbox.requests.push({ endpoint, status: 0, objects: 0 });
+      sandbox.requests.push({ endpoint, status: 0, objects, at, headers: {} });
       return void req.socket.destroy();
     }
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = { ...rateHeaders, ...(fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {}) };
-      const body = fault.body ?? { message: fault.status === 429 ? 'Rate limit exceeded' : fault.status === 401 ? 'Invalid API Key' : 'Internal Server Error' };
-      return send(res, endpoint, fault.status, body, headers, 0);
+      return answer(fault.status, fault.body ?? { message: DEFAULT_MESSAGES[fault.status] ?? 'Internal Server Error' }, headers);
     }
-    if (req.headers.authorization !== `Bearer ${sandbox.apiKey}`) return send(res, endpoint, 401, { message: 'Invalid API Key' }, rateHeaders, 0);
-    if (window.used > rate.limit) return send(res, endpoint, 429, { message: 'Rate limit exceeded' }, { ...rateHeaders, 'Retry-After': String(Math.max(1, reset - Math.floor(now / 1000))) }, 0);
+    const key = req.headers.authorization;
+    if (key === undefined) return answer(401, { message: 'Invalid API Key' });
+    if (key !== `Bearer ${sandbox.apiKey}`) return answer(unknownKeyStatus, { message: unknownKeyStatus === 404 ? 'Unknown REST API Key' : 'Invalid API Key' });
+    // Braze documents no Retry-After: the client waits for X-RateLimit-Reset.
+    if (window.used > rate.limit) return answer(429, { message: 'Rate limit exceeded' });
+    if (body === undefined) return answer(400, { message: 'Invalid JSON' });
 
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return send(res, endpoint, 400, { message: 'Invalid JSON' }, rateHeaders, 0);
-    }
     const verdict = validate(body, limits);
-    if (!verdict.ok) return send(res, endpoint, verdict.status, { message: verdict.message, errors: [] }, rateHeaders, 0);
-    const failed = new Set(verdict.errors.map((e) => `${e.input_array}/${e.index}`));
-    let objects = 0;
-    for (const [array, list] of Object.entries(body as Record<string, unknown>)) {
-      if (!Array.isArray(list)) continue;
-      list.forEach((object, index) => {
-        objects++;
-        if (!failed.has(`${array}/${index}`)) sandbox.received.push({ endpoint, array, object });
-      });
+    if (!verdict.ok) return answer(verdict.status, { message: verdict.message, errors: [] });
+    const record = (failed: readonly MinorError[]) => {
+      const refused = new Set(failed.map((e) => `${e.input_array}/${e.index}`));
+      for (const { array, index, object } of objectsOf(body as Record<string, unknown>)) {
+        if (!refused.has(`${array}/${index}`)) sandbox.received.push({ endpoint, array, object: object as Record<string, unknown> });
+      }
+    };
+    if (fault?.kind === 'queued') {
+      record([]);
+      return answer(202, { message: 'queued' });
     }
-    const response = { message: 'success', ...verdict.processed, ...(verdict.errors.length > 0 ? { errors: verdict.errors } : {}) };
-    return send(res, endpoint, 201, response, rateHeaders, objects);
+    const fatal = faults.fatalObjects(body as Record<string, unknown>);
+    if (fatal.length > 0) return answer(400, { message: fatal[0].type, errors: fatal });
+    // Braze refuses a /users/track request in which every object is invalid, listing them all.
+    if (endpoint === '/users/track' && verdict.errors.length === objects) return answer(400, { message: NO_VALID_DATA, errors: verdict.errors });
+    record(verdict.errors);
+    return answer(201, { message: 'success', ...verdict.processed, ...(verdict.errors.length > 0 ? { errors: verdict.errors } : {}) });
   };
 
   /** The control API, for `npm run braze-sandbox`: faults, the record, the accepted key. */
@@ -163,10 +187,12 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     }
     const route = `${req.method} ${path}`;
     if (route === 'POST /_sandbox/faults') {
+      const problem = faultProblem(body);
+      if (problem) return reply(400, { message: problem });
       sandbox.inject(body as unknown as Fault);
-      return reply(200, { faults });
+      return reply(200, { faults: faults.list() });
     }
-    if (route === 'DELETE /_sandbox/faults') return reply(200, { faults: (sandbox.clearFaults(), faults) });
+    if (route === 'DELETE /_sandbox/faults') return reply(200, { faults: (sandbox.clearFaults(), []) });
     if (route === 'GET /_sandbox/received') return reply(200, { received: sandbox.received, requests: sandbox.requests });
     if (route === 'POST /_sandbox/reset') return reply(200, (sandbox.reset(), { ok: true }));
     if (route === 'PUT /_sandbox/api-key' && typeof body.apiKey === 'string') return reply(200, ((sandbox.apiKey = body.apiKey), { ok: true }));
@@ -177,7 +203,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     (sandbox as { inFlight: number }).inFlight++;
     handle(req, res)
       .catch((error) => {
-        if (!res.headersSent) send(res, req.url ?? '', 500, { message: String(error) }, {}, 0);
+        if (!res.headersSent) send(res, { endpoint: req.url ?? '', status: 500, objects: 0, at: Date.now(), headers: {} }, { message: String(error) });
       })
       .finally(() => (sandbox as { inFlight: number }).inFlight--);
   });

@@ -12,6 +12,13 @@ export interface MinorError {
 
 export type Verdict = { ok: true; processed: Record<string, number>; errors: MinorError[] } | { ok: false; status: 400; message: string };
 
+/** Every entry of a request's arrays, where it sits: body[array][index]. */
+export function objectsOf(body: Record<string, unknown>): { array: string; index: number; object: unknown }[] {
+  return Object.entries(body).flatMap(([array, list]) => (Array.isArray(list) ? list.map((object, index) => ({ array, index, object })) : []));
+}
+
+export const NO_VALID_DATA = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields.";
+
 export interface SandboxLimits {
   trackArray: number;
   trackCombined: number | null;
@@ -74,10 +81,10 @@ function purchaseProblem(o: Record<string, unknown>): string | null {
 const TRACK_CHECKS: Record<string, (o: Record<string, unknown>) => string | null> = { attributes: attributeProblem, events: eventProblem, purchases: purchaseProblem };
 
 export function validateTrack(body: unknown, limits: SandboxLimits): Verdict {
-  if (!isJsonObject(body)) return { ok: false, status: 400, message: 'Valid data must be provided in the \'attributes\', \'events\', or \'purchases\' fields.' };
+  if (!isJsonObject(body)) return { ok: false, status: 400, message: NO_VALID_DATA };
   const arrays = Object.keys(TRACK_CHECKS).filter((k) => body[k] !== undefined);
   if (arrays.some((k) => !Array.isArray(body[k])) || arrays.every((k) => (body[k] as unknown[]).length === 0)) {
-    return { ok: false, status: 400, message: "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields." };
+    return { ok: false, status: 400, message: NO_VALID_DATA };
   }
   const total = arrays.reduce((n, k) => n + (body[k] as unknown[]).length, 0);
   if (arrays.some((k) => (body[k] as unknown[]).length > limits.trackArray) || (limits.trackCombined !== null && total > limits.trackCombined)) {

@@ -1,5 +1,5 @@
 import { backoffMs, classify, rateLimitOf, retryAfterMs } from '../../src/delivery/braze-response';
-import { BRAZE_LIMITS, pack } from '../../src/delivery/pack';
+import { BRAZE_LIMITS, halves, objectsPerTrackRequest, pack, perUserCap, trackLimits } from '../../src/delivery/pack';
 import { RateLimiter } from '../../src/delivery/rate-limiter';
 import { WorkItem } from '../../src/queue/work-item';
 
@@ -10,10 +10,27 @@ describe('Braze response classes', () => {
   it.each([
     [200, 'delivered'], [201, 'delivered'], [202, 'delivered'],
     [408, 'retry'], [423, 'retry'], [429, 'retry'], [500, 'retry'], [502, 'retry'], [503, 'retry'], [504, 'retry'],
-    [501, 'reject'], [505, 'reject'], [400, 'reject'], [404, 'reject'], [413, 'reject'], [422, 'reject'],
+    [501, 'reject'], [505, 'reject'], [404, 'reject'], [422, 'reject'],
+    [400, 'split'], [413, 'split'],
     [401, 'pause'], [403, 'pause'],
   ])('%i → %s', (status, kind) => {
     expect(classify(reply(status, { message: 'x' }), NOW).kind).toBe(kind);
+  });
+
+  it('a 404 naming the API key pauses like a 401; a 404 for a bad path is permanent', () => {
+    expect(classify(reply(404, { message: 'Unknown REST API Key' }), NOW)).toEqual({ kind: 'pause', reason: 'HTTP 404: Unknown REST API Key', status: 404 });
+    expect(classify(reply(404, { message: 'unknown api_key' }), NOW).kind).toBe('pause');
+    expect(classify(reply(404, { message: 'Not Found' }), NOW).kind).toBe('reject');
+    expect(classify(reply(404, '<html>Not Found</html>'), NOW).kind).toBe('reject');
+  });
+
+  it('202 queued is a success', () => {
+    expect(classify(reply(202, { message: 'queued' }), NOW)).toEqual({ kind: 'delivered', failed: [] });
+  });
+
+  it('a 400 keeps the objects Braze names, to be dead-lettered once the request is split down to them', () => {
+    const outcome = classify(reply(400, { message: 'Valid data must be provided', errors: [{ type: 'bad email', input_array: 'attributes', index: 1 }] }), NOW);
+    expect(outcome).toMatchObject({ kind: 'split', status: 400, failed: [{ array: 'attributes', index: 1, reason: 'Braze: bad email' }] });
   });
 
   it('network errors and timeouts are retried', () => {
@@ -26,7 +43,8 @@ describe('Braze response classes', () => {
   });
 
   it('keeps Braze’s message as the reason', () => {
-    expect(classify(reply(400, { message: 'Max Input Length Exceeded' }), NOW)).toMatchObject({ kind: 'reject', reason: 'HTTP 400: Max Input Length Exceeded' });
+    expect(classify(reply(400, { message: 'Max Input Length Exceeded' }), NOW)).toMatchObject({ kind: 'split', reason: 'HTTP 400: Max Input Length Exceeded', failed: [] });
+    expect(classify(reply(422, { message: 'Unprocessable' }), NOW)).toMatchObject({ kind: 'reject', reason: 'HTTP 422: Unprocessable' });
   });
 
   it.each([
@@ -61,7 +79,9 @@ describe('the rate limiter', () => {
     expect(limiter.delay(NOW)).toBe(0);
     limiter.block(NOW + 1500);
     expect(limiter.delay(NOW)).toBe(1500);
+    expect(limiter.blockedFor(NOW + 1000)).toBe(500);
     expect(limiter.delay(NOW + 1500)).toBe(0);
+    expect(limiter.blockedFor(NOW + 1500)).toBe(0);
   });
 
   it('spreads the last 10% of the budget over the rest of the window', () => {
@@ -72,6 +92,7 @@ describe('the rate limiter', () => {
     expect(limiter.delay(NOW)).toBe(30);
     limiter.observe({ limit: 3000, remaining: 0, resetAt: NOW + 3000 });
     expect(limiter.delay(NOW)).toBe(3000);
+    expect(limiter.blockedFor(NOW)).toBe(0); // pacing, not a 429
   });
 });
 
@@ -81,16 +102,43 @@ describe('packing', () => {
     id: ++id, messageId: `m${id}`, userKey, endpoint, array, options, object: { n: id }, position: 0, attempts: 0, mergeKey: null,
   });
 
-  it('fills requests up to 75 per array, 225 in all', () => {
-    const items = [...Array.from({ length: 100 }, (_, i) => item(`e${i}`)), ...Array.from({ length: 100 }, (_, i) => item(`a${i}`, '/users/track', 'attributes'))];
-    const requests = pack(items, BRAZE_LIMITS);
-    expect(requests.map((r) => [(r.body.events as unknown[] | undefined)?.length ?? 0, (r.body.attributes as unknown[] | undefined)?.length ?? 0])).toEqual([[75, 0], [25, 75], [0, 25]]);
+  const shape = (requests: ReturnType<typeof pack>) => requests.map((r) => [(r.body.events as unknown[] | undefined)?.length ?? 0, (r.body.attributes as unknown[] | undefined)?.length ?? 0]);
+  const eventsAndAttributes = () => [...Array.from({ length: 100 }, (_, i) => item(`e${i}`)), ...Array.from({ length: 100 }, (_, i) => item(`a${i}`, '/users/track', 'attributes'))];
+
+  it('fills requests up to 75 objects in all, as Braze counts today', () => {
+    expect(shape(pack(eventsAndAttributes(), BRAZE_LIMITS))).toEqual([[75, 0], [25, 50], [0, 50]]);
   });
 
-  it('respects a combined limit', () => {
+  it('fills requests up to 75 per array, 225 in all, in the legacy shape', () => {
+    expect(shape(pack(eventsAndAttributes(), trackLimits('per-array', 75)))).toEqual([[75, 0], [25, 75], [0, 25]]);
+  });
+
+  it('respects a combined limit of 50 (MAU plans), purchases counted one by one', () => {
     const items = Array.from({ length: 30 }, (_, i) => [item(`u${i}`), item(`u${i}`, '/users/track', 'purchases')]).flat();
-    const requests = pack(items, { trackArray: 75, trackCombined: 50, other: 50 });
+    const requests = pack(items, trackLimits('combined', 50));
     expect(requests.map((r) => r.placed.length)).toEqual([50, 10]);
+  });
+
+  it.each([
+    ['combined', 75, 75, 50],
+    ['combined', 50, 50, 50],
+    ['combined', 20, 20, 20],
+    ['per-array', 75, 225, 50],
+  ] as const)('sizes rounds and per-user leases to the shape (%s %i: %i per request, %i per user)', (s, size, perRequest, perUser) => {
+    expect(objectsPerTrackRequest(trackLimits(s, size))).toBe(perRequest);
+    expect(perUserCap(trackLimits(s, size))).toBe(perUser);
+  });
+
+  it('halves a request in order: each user’s earlier objects in the first half, positions rebuilt', () => {
+    const items = [item('u'), item('u', '/users/track', 'attributes'), item('u'), item('v'), item('v', '/users/track', 'purchases')];
+    const [request] = pack(items, BRAZE_LIMITS);
+    const [left, right] = halves(request);
+    expect(left.placed.map((p) => p.item.id)).toEqual(items.slice(0, 3).map((i) => i.id));
+    expect(right.placed.map((p) => p.item.id)).toEqual(items.slice(3).map((i) => i.id));
+    expect(left.body).toEqual({ attributes: [items[1].object], events: [items[0].object, items[2].object] });
+    expect(left.placed.map((p) => [p.array, p.index])).toEqual([['events', 0], ['attributes', 0], ['events', 1]]);
+    expect(right.body).toEqual({ events: [items[3].object], purchases: [items[4].object] });
+    expect(halves(left).map((h) => h.placed.length)).toEqual([2, 1]);
   });
 
   it('never splits one user’s objects across requests', () => {

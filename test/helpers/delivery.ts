@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
 import { loadConfig } from '../../src/config/app-config';
 import { DeliveryService } from '../../src/delivery/delivery.service';
 import { createApp } from '../../src/http/create-app';
@@ -49,3 +50,11 @@ export async function eventually(done: () => boolean | Promise<boolean>, what: s
 
 export const T = '2024-03-01T12:00:00.000Z';
 export const event = (userId: string, seq: number, extra: Record<string, unknown> = {}) => ({ type: 'track', userId, event: 'Step', timestamp: T, messageId: `${userId}-${seq}`, properties: { seq }, ...extra });
+
+/** One sample of a running app's `/metrics`, by its exact name and labels, e.g. `segment_braze_delivery_paused`. */
+export async function scrape(url: string, sample: string): Promise<number> {
+  const text = (await request(url).get('/metrics').expect(200)).text;
+  const line = new RegExp(`^${sample.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  if (!line) throw new Error(`no sample ${sample} in /metrics`);
+  return Number(line[1]);
+}

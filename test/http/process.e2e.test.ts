@@ -1,35 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { startFlags } from '../../bench/start-command';
 import { basic } from '../helpers/app';
 import { ROOT } from '../helpers/engine';
-
-const freshDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
-
-/** The built service in its own process: as `npm start` runs it, or with other Node flags. */
-async function boot(env: Record<string, string>, nodeFlags = startFlags(ROOT)): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const deadline = Date.now() + 15000;
-  while (!/listening on http:\/\/127\.0\.0\.1:(\d+)/.test(output)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`service did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1];
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output };
-}
+import { boot, freshDir, stop } from '../helpers/service-process';
 
 jest.setTimeout(30_000);
 

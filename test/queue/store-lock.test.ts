@@ -33,6 +33,16 @@ function tryLock(dir: string): boolean {
   }
 }
 
+/** The directory as a killed service leaves it: its lock file there, its process gone. */
+async function leftByKilledOwner(dir: string): Promise<void> {
+  const owner = spawn(process.execPath, ['-e', holder(dir)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  owner.stdout!.on('data', (d) => (output += d));
+  await eventually(() => output.includes('held'), 'the owner to hold the lock', 20_000);
+  owner.kill('SIGKILL');
+  await exited(owner);
+}
+
 const processState = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
 
 describe('the DATA_DIR lock', () => {
@@ -73,11 +83,12 @@ describe('the DATA_DIR lock', () => {
     new SqliteQueue(dir, () => 0).close();
   });
 
-  it('goes to exactly one of 20 processes that ask at the same instant, every round', async () => {
+  it('goes to exactly one of 20 processes that ask at the same instant after its owner was killed, every round', async () => {
     const rounds = 5;
     const winners: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const dir = freshDir('sb-lock-race-');
+      await leftByKilledOwner(dir);
       // Each racer loads, says so, then spins until the instant it is sent; the winner holds the lock until its stdin ends.
       const racer = `const { takeLock } = require(${LOCK_MODULE}); console.log('ready'); process.stdin.once('data', (at) => { while (Date.now() < Number(at)); try { takeLock(${JSON.stringify(dir)}); console.log('won'); } catch (e) { if (e.name !== 'StoreLockedError') throw e; console.log('refused'); process.exit(); } });`;
       const children = Array.from({ length: 20 }, () => spawn(process.execPath, ['-e', racer], { stdio: ['pipe', 'pipe', 'inherit'] }));

@@ -24,7 +24,13 @@ describe('one service per DATA_DIR', () => {
   const started: ServiceProcess[] = [];
   let sandbox: BrazeSandbox | undefined;
   afterAll(async () => {
-    for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    for (const s of started) {
+      try {
+        process.kill(-s.child.pid!, 'SIGKILL'); // npm start's group, node included
+      } catch {
+        s.child.kill('SIGKILL');
+      }
+    }
     await Promise.all(started.map((s) => exited(s.child)));
     await sandbox?.close();
   });

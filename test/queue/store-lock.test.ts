@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { StoreLockedError, takeLock } from '../../src/queue/store-lock';
@@ -70,6 +70,12 @@ describe('the DATA_DIR lock', () => {
       parent.kill('SIGKILL');
       await exited(parent);
     }
+  });
+
+  it('pays no attention to pids: the pid file older versions left, naming a live process, does not stop a start', () => {
+    const dir = freshDir('sb-lock-');
+    writeFileSync(join(dir, 'segment-braze.lock'), String(process.ppid));
+    new SqliteQueue(dir, () => 0).close();
   });
 
   it('leaves the store open beside its owner (the CLI, the expansion thread) and refuses a second owner', () => {

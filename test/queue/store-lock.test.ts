@@ -20,7 +20,11 @@ function zombieParentOfHolder(dir: string) {
   const parent = spawn('sh', ['-c', `"${process.execPath}" -e "$HOLDER" & exec sleep 60`], { env: { ...process.env, HOLDER: holder(dir) }, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   parent.stdout!.on('data', (d) => (output += d));
-  return { parent, holderPid: async () => (await eventually(() => /held \d+/.test(output), 'the child to hold the lock', 20_000), Number(/held (\d+)/.exec(output)![1])) };
+  const holderPid = async () => {
+    await eventually(() => /held \d+/.test(output), 'the child to hold the lock', 20_000);
+    return Number(/held (\d+)/.exec(output)![1]);
+  };
+  return { parent, holderPid };
 }
 
 function tryLock(dir: string): boolean {

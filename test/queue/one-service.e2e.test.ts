@@ -55,7 +55,7 @@ describe('one service per DATA_DIR', () => {
   it('kill -9 of npm start, npm and node together, then an immediate restart, 20 times: every restart serves and every acknowledged message is delivered', async () => {
     sandbox = await startBrazeSandbox();
     const env = { DATA_DIR: freshDir('sb-restart-'), LOG_LEVEL: 'info', BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'sandbox-key', DELIVERY_FLUSH_MS: '20', DELIVERY_RETRY_BASE_MS: '50' };
-    // Braze answers slowly, so that each kill finds acknowledged messages not yet delivered.
+    // Braze answers slowly, so that each kill finds a request in flight and acknowledged messages not yet delivered.
     sandbox.inject({ kind: 'slow', delayMs: 300, count: -1 });
     const acked: string[] = [];
     const delivered = () => new Set(sandbox!.received.map((r) => (r.object.properties as { mid: string }).mid));
@@ -66,7 +66,8 @@ describe('one service per DATA_DIR', () => {
     for (let cycle = 0; cycle < 20; cycle++) {
       const begun = Date.now();
       for (let b = 0; b < 2; b++) acked.push(...(await sendBatch(service.url, Array.from({ length: 10 }, (_, i) => `c${cycle}-b${b}-${i}`))));
-      // One more batch on its way as the group is killed: acknowledged or not, either is fine.
+      // Killed while Braze holds a request, with one more batch on its way (acknowledged or not, either is fine).
+      await eventually(() => sandbox!.inFlight > 0, 'a request in flight at Braze');
       const cutOff = sendBatch(service.url, Array.from({ length: 10 }, (_, i) => `c${cycle}-cut-${i}`));
       killGroup(service);
       undeliveredAtKills += acked.filter((id) => !delivered().has(id)).length;

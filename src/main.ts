@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { getHeapStatistics } from 'node:v8';
 import { Logger } from '@nestjs/common';
+import { BootError, dataDirError, listenError } from './boot-error';
 import { ConfigError, loadConfig } from './config/app-config';
+import { unknownSettingWarnings } from './config/unknown-settings';
 import { createApp } from './http/create-app';
 import { MappingLoadError } from './mapping/mapping-load.error';
 import { loadMappings, MappingRegistry } from './mapping/mapping.registry';
@@ -9,11 +11,14 @@ import { InboxDamagedError } from './queue/inbox-log';
 import { SqliteQueue, StoreLockedError } from './queue/sqlite-queue.adapter';
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig(process.env);
+  // A misspelt setting is often why the configuration is wrong (BRAZE_APIKEY leaves BRAZE_REST_ENDPOINT alone): say both.
+  const unknownSettings = unknownSettingWarnings(process.env);
+  const config = withHints(() => loadConfig(process.env), unknownSettings);
   const mappings = new MappingRegistry(await loadMappings(config.mappingsDir, () => new Date()));
-  const store = new SqliteQueue(config.dataDir, () => Date.now(), { synchronous: config.delivery.sqliteSynchronous });
+  const store = openStore(config.dataDir, config.delivery.sqliteSynchronous);
   const app = await createApp({ config, mappings, store });
   const logger = new Logger('Boot');
+  for (const warning of unknownSettings) logger.warn(warning);
   const { files, directory, hash } = mappings.current;
   logger.log(`mappings: ${files.reduce((n, f) => n + f.rules, 0)} rule(s) from ${files.length} file(s) in ${directory} (sha256 ${hash.slice(0, 12)})`);
   logger.log(heapLimitNote());
@@ -21,9 +26,27 @@ async function bootstrap(): Promise<void> {
     logger.warn('SEGMENT_WRITE_KEYS is not set: EVERY write key is accepted. Set it before exposing this service beyond this machine.');
   }
   if (config.webhookSharedSecret === undefined) logger.warn('WEBHOOK_SHARED_SECRET is not set: /v1/webhook takes a write key instead of a signature.');
-  await app.listen(config.port, config.host);
+  await app.listen(config.port, config.host).catch((error: unknown) => {
+    throw listenError(error, config.host, config.port);
+  });
   const { port } = app.getHttpServer().address() as { port: number };
   logger.log(`listening on http://${config.host}:${port}`);
+}
+
+function withHints<T>(load: () => T, hints: readonly string[]): T {
+  try {
+    return load();
+  } catch (error) {
+    throw error instanceof ConfigError && hints.length > 0 ? new ConfigError([...error.problems, ...hints]) : error;
+  }
+}
+
+function openStore(dataDir: string, synchronous: 'NORMAL' | 'FULL'): SqliteQueue {
+  try {
+    return new SqliteQueue(dataDir, () => Date.now(), { synchronous });
+  } catch (error) {
+    throw dataDirError(error, dataDir);
+  }
 }
 
 /**
@@ -40,8 +63,8 @@ function heapLimitNote(): string {
 }
 
 bootstrap().catch((error: unknown) => {
-  // Configuration and mapping problems are the user's to fix: print them plainly, no stack.
-  const plain = error instanceof ConfigError || error instanceof MappingLoadError || error instanceof StoreLockedError || error instanceof InboxDamagedError;
+  // Configuration, mapping and environment problems are the user's to fix: print them plainly, no stack.
+  const plain = error instanceof ConfigError || error instanceof BootError || error instanceof MappingLoadError || error instanceof StoreLockedError || error instanceof InboxDamagedError;
   process.stderr.write(`segment-braze: ${plain ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

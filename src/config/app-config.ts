@@ -146,3 +146,38 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
+
+/**
+ * Every environment variable the service reads, written once: boot warns about names close
+ * to these that are not among them (unknown-settings.ts), and a test holds this list to what
+ * loadConfig reads.
+ */
+export const SETTINGS: readonly string[] = Object.freeze([
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'MAPPINGS_DIR',
+  'MAPPINGS_WATCH',
+  'MAPPINGS_DEBOUNCE_MS',
+  'MAPPINGS_CHECK_MS',
+  'DATA_DIR',
+  'SEGMENT_WRITE_KEYS',
+  'WEBHOOK_SHARED_SECRET',
+  'ADMIN_TOKEN',
+  'CORS_ORIGINS',
+  'BRAZE_REST_ENDPOINT',
+  'BRAZE_API_KEY',
+  'BRAZE_TIMEOUT_MS',
+  'BRAZE_TRACK_BATCH_SIZE',
+  'BRAZE_TRACK_BATCH_SHAPE',
+  'BRAZE_TRACK_COMBINED_LIMIT',
+  'DELIVERY_FLUSH_MS',
+  'DELIVERY_CONCURRENCY',
+  'DELIVERY_MAX_ATTEMPTS',
+  'DELIVERY_RETRY_BASE_MS',
+  'DELIVERY_PAUSE_PROBE_MS',
+  'SQLITE_SYNCHRONOUS',
+  'INBOX_EXPANDER',
+  'INBOX_EXPAND_BATCH',
+  'INBOX_EXPAND_SHARE_PERCENT',
+]);

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
@@ -9,7 +9,7 @@ import { InboxReader, LogPosition } from './inbox-reader';
 import { DeadLetter, QueueStats, UNMAPPED, WorkItem } from './work-item';
 import { workRowsOf } from './work-rows';
 import { SCHEMA } from './sqlite-schema';
-import { takeLock } from './store-lock';
+import { StoreLock, takeLock } from './store-lock';
 
 export { StoreLockedError } from './store-lock';
 
@@ -70,7 +70,7 @@ function toItem(row: WorkRow): WorkItem {
 export class SqliteQueue implements DeliveryQueue {
   readonly db: Database.Database;
   private readonly statements;
-  private readonly lock: string | null;
+  private readonly lock: StoreLock | null;
   /** Null when the store is opened beside a running service (the CLI, the expansion thread): the inbox is that service's. */
   readonly inbox: InboxLog | null;
   /** The objects this process has in flight: counted here, so stats need not read every row's state. */
@@ -333,7 +333,7 @@ export class SqliteQueue implements DeliveryQueue {
   close(): void {
     this.inbox?.close();
     if (this.db.open) this.db.close();
-    if (this.lock) rmSync(this.lock, { force: true });
+    this.lock?.release();
   }
 }
 

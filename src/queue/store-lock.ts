@@ -1,37 +1,52 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** The file whose lock says which process owns a DATA_DIR. Nothing else in the process may open it (see takeLock). */
+export const LOCK_FILE = 'owner.lock';
 
 export class StoreLockedError extends Error {
-  constructor(dataDir: string, pid: number) {
-    super(`another segment-braze process (pid ${pid}) is using ${dataDir}: two services on one DATA_DIR would re-send each other's in-flight work`);
+  constructor(dataDir: string) {
+    super(`another segment-braze process owns ${dataDir} (it holds ${join(dataDir, LOCK_FILE)}): two services on one DATA_DIR would re-send each other's in-flight work; stop it, or give this service a DATA_DIR of its own`);
     this.name = 'StoreLockedError';
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Held here too: a collected connection is closed, and its lock with it. */
+const held = new Set<Database.Database>();
+
+export interface StoreLock {
+  release(): void;
 }
 
-/** One service per DATA_DIR: a lock file with the owner's pid, taken over when that pid is gone. */
-export function takeLock(dataDir: string): string {
-  const path = join(dataDir, 'segment-braze.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return path;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(path, 'utf8'));
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) throw new StoreLockedError(dataDir, owner);
-      rmSync(path, { force: true }); // left by a process that died (kill -9)
-    }
+/**
+ * One service per DATA_DIR. The owner holds a write transaction open on a small SQLite file
+ * for its whole life: SQLite takes it as an fcntl lock on one byte (RESERVED), which the
+ * kernel grants to one process at a time, atomically, and drops when the process ends,
+ * however it ends and whatever its pid was, so a killed owner (even a zombie not yet reaped)
+ * never blocks its restart. Nothing is written: the file stays empty.
+ *
+ * Only RESERVED, not EXCLUSIVE: contenders take SHARED on the way and would make the one
+ * going on to EXCLUSIVE fail too (with 20 at once, often every one of them). A killed owner's
+ * lock goes when its last thread has ended, a moment after the kill: a restart waits up to
+ * `waitMs` for it, and a second service is refused after that. A second open in this process
+ * is refused as well (SQLite tracks its own connections' locks per file). POSIX drops a
+ * process's fcntl locks on a file when any of its descriptors for that file is closed, so
+ * only this connection may ever open LOCK_FILE.
+ */
+export function takeLock(dataDir: string, waitMs = 1000): StoreLock {
+  const db = new Database(join(dataDir, LOCK_FILE), { timeout: waitMs });
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new StoreLockedError(dataDir);
+    throw error;
   }
-  throw new Error(`cannot take the lock in ${dataDir}`);
+  held.add(db);
+  return {
+    release: () => {
+      held.delete(db);
+      db.close();
+    },
+  };
 }

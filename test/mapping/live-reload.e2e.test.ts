@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { startFlags } from '../../bench/start-command';
 import { ROOT } from '../helpers/engine';
-import { boot, freshDir, ServiceProcess, stop } from '../helpers/service-process';
+import { boot, freshDir, RunningService, stop } from '../helpers/service-process';
 
 /**
  * Each kind of save, 20 times in a row, against the built service in its own process. The
@@ -31,15 +31,15 @@ interface Layout {
   /** Makes edit number n (1…20). */
   edit(n: number): void;
   /** Whether the service now serves edit number n. */
-  serves(service: ServiceProcess, n: number): Promise<boolean>;
+  serves(service: RunningService, n: number): Promise<boolean>;
 }
 
-const cityOf = async (service: ServiceProcess) => {
+const cityOf = async (service: RunningService) => {
   const res = await request(service.url).post('/v1/preview').send({ type: 'identify', userId: 'u', traits: { address: { city: 'Oslo' } } }).expect(200);
   return Object.keys(res.body.requests[0].body.attributes[0]).find((key) => key.startsWith('city_'));
 };
-const servesVersion = async (service: ServiceProcess, n: number) => (await cityOf(service)) === `city_${n}`;
-const fileNames = async (service: ServiceProcess): Promise<string[]> => (await request(service.url).get('/v1/mappings').expect(200)).body.files.map((f: { file: string }) => f.file);
+const servesVersion = async (service: RunningService, n: number) => (await cityOf(service)) === `city_${n}`;
+const fileNames = async (service: RunningService): Promise<string[]> => (await request(service.url).get('/v1/mappings').expect(200)).body.files.map((f: { file: string }) => f.file);
 
 /** A directory holding braze.yaml at version 0, edited through `save`. */
 function mappingDirectory(save: (file: string, n: number) => void): Layout {

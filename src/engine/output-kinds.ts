@@ -5,16 +5,14 @@ export interface OutputKind {
   readonly array: string;
   /** Objects of this kind get the message's user identifiers added. */
   readonly identified: boolean;
-  /** Braze's per-request limit for the array. */
-  readonly limit: number;
 }
 
 export const OUTPUT_KINDS = Object.freeze({
-  attributes: { endpoint: '/users/track', array: 'attributes', identified: true, limit: 75 },
-  events: { endpoint: '/users/track', array: 'events', identified: true, limit: 75 },
-  purchases: { endpoint: '/users/track', array: 'purchases', identified: true, limit: 75 },
-  alias: { endpoint: '/users/alias/new', array: 'user_aliases', identified: false, limit: 50 },
-  identify: { endpoint: '/users/identify', array: 'aliases_to_identify', identified: false, limit: 50 },
+  attributes: { endpoint: '/users/track', array: 'attributes', identified: true },
+  events: { endpoint: '/users/track', array: 'events', identified: true },
+  purchases: { endpoint: '/users/track', array: 'purchases', identified: true },
+  alias: { endpoint: '/users/alias/new', array: 'user_aliases', identified: false },
+  identify: { endpoint: '/users/identify', array: 'aliases_to_identify', identified: false },
 } as const satisfies Record<string, OutputKind>);
 
 export type OutputKindName = keyof typeof OUTPUT_KINDS;

@@ -1,4 +1,4 @@
-import { OUTPUT_KINDS, OutputKind } from './output-kinds';
+import { OutputKind } from './output-kinds';
 
 export interface BrazeRequest {
   readonly endpoint: OutputKind['endpoint'];
@@ -6,6 +6,11 @@ export interface BrazeRequest {
 }
 
 const TRACK_ARRAYS: readonly string[] = ['attributes', 'events', 'purchases'];
+
+/** Braze's current limit: objects per /users/track request, the three arrays counted together. */
+export const TRACK_COMBINED_LIMIT = 75;
+/** /users/identify and /users/alias/new: entries per request. */
+export const OTHER_ENDPOINT_LIMIT = 50;
 
 /** The objects one message produced for one endpoint (and one set of request options). */
 export class RequestBucket {
@@ -33,30 +38,39 @@ export class RequestBucket {
     }
   }
 
-  /** Braze request bodies, split so that no array exceeds Braze's per-request limit. */
+  /**
+   * Braze request bodies within Braze's current per-request limits: /users/track takes 75
+   * objects across its three arrays together (listed in attributes, events, purchases
+   * order, whatever order the outputs filled them), the other endpoints 50.
+   */
   toRequests(out: BrazeRequest[]): void {
     const { names, lists } = this;
     if (names.length === 0) return;
-    // /users/track bodies list their arrays in a fixed order; the other endpoints have one.
-    const order = this.endpoint === '/users/track' && names.length > 1 ? TRACK_ARRAYS.filter((n) => names.includes(n)).map((n) => names.indexOf(n)) : null;
-    let chunks = 1;
-    for (let i = 0; i < names.length; i++) chunks = Math.max(chunks, Math.ceil(lists[i].length / limitOfArray(names[i])));
-    for (let c = 0; c < chunks; c++) {
-      const body: Record<string, unknown> = {};
-      for (let j = 0; j < names.length; j++) {
-        const i = order === null ? j : order[j];
-        const limit = limitOfArray(names[i]);
-        const slice = chunks === 1 ? lists[i] : lists[i].slice(c * limit, (c + 1) * limit);
-        if (slice.length > 0) body[names[i]] = slice;
+    const limit = this.endpoint === '/users/track' ? TRACK_COMBINED_LIMIT : OTHER_ENDPOINT_LIMIT;
+    const order = this.endpoint === '/users/track' && names.length > 1 ? TRACK_ARRAYS.filter((n) => names.includes(n)).map((n) => names.indexOf(n)) : names.map((_, i) => i);
+    let parts: [string, unknown[]][] = [];
+    let room = limit;
+    for (const i of order) {
+      const list = lists[i];
+      for (let from = 0; from < list.length; ) {
+        const take = Math.min(room, list.length - from);
+        parts.push([names[i], take === list.length ? list : list.slice(from, from + take)]);
+        from += take;
+        room -= take;
+        if (room === 0) {
+          this.push(out, parts);
+          parts = [];
+          room = limit;
+        }
       }
-      for (const key in this.options) body[key] = this.options[key];
-      out.push({ endpoint: this.endpoint, body });
     }
+    if (parts.length > 0) this.push(out, parts);
   }
-}
 
-const LIMIT_OF_ARRAY: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(Object.values(OUTPUT_KINDS).map((k) => [k.array, k.limit])));
-
-function limitOfArray(array: string): number {
-  return LIMIT_OF_ARRAY[array] ?? 50;
+  private push(out: BrazeRequest[], parts: readonly [string, unknown[]][]): void {
+    const body: Record<string, unknown> = {};
+    for (const [name, objects] of parts) body[name] = objects;
+    for (const key in this.options) body[key] = this.options[key];
+    out.push({ endpoint: this.endpoint, body });
+  }
 }

@@ -141,6 +141,27 @@ describe('each', () => {
     const products = Array.from({ length: 160 }, (_, i) => ({ id: `p${i}`, price: i }));
     const result = mapMessage(planOf(yaml), { type: 'track', userId: 'u', properties: { products } });
     expect(result.ok && result.requests.map((r) => (r.body.purchases as unknown[]).length)).toEqual([75, 75, 10]);
+    expect(result.ok && result.requests.flatMap((r) => (r.body.purchases as { product_id: string }[]).map((p) => p.product_id))).toEqual(products.map((p) => p.id));
+  });
+
+  it('counts the three /users/track arrays together against the 75-object limit, in attributes, events, purchases order', () => {
+    const both = `version: 1
+rules:
+  - name: order
+    purchases:
+      each: properties.products
+      fields:
+        product_id: $item.id
+        price: $item.price
+    events:
+      fields:
+        name: { const: Order }
+`;
+    const products = Array.from({ length: 100 }, (_, i) => ({ id: `p${i}`, price: i }));
+    const result = mapMessage(planOf(both), { type: 'track', userId: 'u', properties: { products } });
+    const shape = result.ok && result.requests.map((r) => Object.fromEntries(Object.entries(r.body).map(([k, v]) => [k, (v as unknown[]).length])));
+    expect(shape).toEqual([{ events: 1, purchases: 74 }, { purchases: 26 }]);
+    expect(result.ok && Object.keys(result.requests[0].body)).toEqual(['events', 'purchases']);
   });
 });
 

@@ -205,18 +205,24 @@ function event(m: Json, id: Json, name: unknown, rule: string, warnings: MapWarn
   return e;
 }
 
+/** At most 75 objects per request across the arrays together, as Braze's current limit says. */
 function chunked(endpoint: BrazeRequest['endpoint'], arrays: [string, Json[]][], out: BrazeRequest[]): void {
-  const present = arrays.filter(([, a]) => a.length > 0);
-  if (present.length === 0) return;
-  const chunks = Math.max(...present.map(([, a]) => Math.ceil(a.length / 75)));
-  for (let i = 0; i < chunks; i++) {
-    const body: Json = {};
-    for (const [name, a] of present) {
-      const slice = chunks === 1 ? a : a.slice(i * 75, (i + 1) * 75);
-      if (slice.length > 0) body[name] = slice;
+  let body: Json = {};
+  let room = 75;
+  for (const [name, a] of arrays) {
+    for (let from = 0; from < a.length; ) {
+      const take = Math.min(room, a.length - from);
+      body[name] = take === a.length ? a : a.slice(from, from + take);
+      from += take;
+      room -= take;
+      if (room === 0) {
+        out.push({ endpoint, body });
+        body = {};
+        room = 75;
+      }
     }
-    out.push({ endpoint, body });
   }
+  if (room < 75) out.push({ endpoint, body });
 }
 
 function viewName(m: Json, suffix: string): string {

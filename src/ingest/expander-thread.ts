@@ -53,6 +53,11 @@ export class ExpanderThread implements Expansion {
     this.spawn();
   }
 
+  /** Whether a thread is running (or about to be started again after one died). */
+  get active(): boolean {
+    return this.worker !== null || (this.restart !== null && !this.stopping);
+  }
+
   /** Lets the thread finish its transaction and close its connection; the rest of the inbox waits on disk. */
   async stop(): Promise<void> {
     this.stopping = true;

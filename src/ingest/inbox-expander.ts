@@ -114,6 +114,11 @@ export class InboxExpander {
     await this.running;
   }
 
+  /** Whether a run is under way or due: false once stopped, whatever arrives. */
+  get active(): boolean {
+    return this.running !== null;
+  }
+
   private async run(): Promise<void> {
     this.load.mark();
     while (!this.stopping) {

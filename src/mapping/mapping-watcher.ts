@@ -62,6 +62,11 @@ export class MappingWatcher implements OnApplicationBootstrap, OnApplicationShut
     await this.running;
   }
 
+  /** Whether anything reloads by itself: a file watch or the periodic check (off with MAPPINGS_WATCH=false). */
+  get watching(): boolean {
+    return this.tree !== null || this.check !== null;
+  }
+
   /** Reloads now; concurrent calls run one after another. Resolves true when applied. */
   reload(trigger: string): Promise<boolean> {
     return this.serially(async () => {

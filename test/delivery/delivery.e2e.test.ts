@@ -134,7 +134,9 @@ describe('delivery to the Braze sandbox', () => {
     d = await startDeliveryApp(sandbox, {}, dataDir);
     await send([event('u', 0), event('u', 1)]);
     await eventually(() => sandbox.received.length === 2, 'second delivery');
-    await new Promise((r) => setTimeout(r, 100));
+    // Settled: nothing left in the inbox, queued or in flight that could still arrive.
+    await eventually(() => { const s = d.store.stats(); return s.inboxMessages === 0 && s.pending === 0 && s.leased === 0; }, 'the store to settle');
+    expect(await scrape(d.url, 'segment_braze_messages_duplicate_total')).toBe(1);
     expect(seqs(sandbox, 'u')).toEqual([0, 1]);
   });
 

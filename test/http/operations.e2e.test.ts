@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { MappingWatcher } from '../../src/mapping/mapping-watcher';
 import { BrazeSandbox, startBrazeSandbox } from '../../src/sandbox/braze-sandbox';
-import { DeliveryApp, eventually, startDeliveryApp } from '../helpers/delivery';
+import { DeliveryApp, eventually, scrape, startDeliveryApp } from '../helpers/delivery';
 import { ROOT } from '../helpers/engine';
 
 const identify = { type: 'identify', userId: 'u', traits: { address: { city: 'Oslo' } } };
@@ -25,6 +25,7 @@ describe('live mapping reload', () => {
   it('an edit is picked up; an invalid or half-written file is refused while the last good plan serves', async () => {
     const { dir, file, text } = mappingCopy();
     d = await startDeliveryApp(null, { MAPPINGS_DIR: dir, MAPPINGS_DEBOUNCE_MS: '30' });
+    expect(d.app.get(MappingWatcher).watching).toBe(true);
     expect(await preview()).toEqual({ external_id: 'u', home_city: 'Oslo' });
     expect(await status()).toMatchObject({ version: 1, files: [{ file: expect.stringMatching(/braze\.yaml$/), rules: 8 }], lastRefused: null });
 
@@ -43,8 +44,12 @@ describe('live mapping reload', () => {
     expect(await preview()).toEqual({ external_id: 'u', city: 'Oslo' });
     await request(d.url).get('/health/ready').expect(200);
 
+    // A half-written file: wait for its refusal (a new count of refused reloads), then the old plan must still serve.
+    const refusedReloads = () => scrape(d.url, 'segment_braze_mapping_reloads_total{result="refused"}');
+    const refusedBefore = await refusedReloads();
     writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(async () => (await refusedReloads()) > refusedBefore, 'the half-written file to be refused');
+    expect((await status()).lastRefused.diagnostics.length).toBeGreaterThan(0);
     expect(await preview()).toEqual({ external_id: 'u', city: 'Oslo' });
     expect((await status()).version).toBe(2);
 
@@ -62,8 +67,9 @@ describe('live mapping reload', () => {
   it('with watching off, nothing changes until a reload is asked for', async () => {
     const { dir, file, text } = mappingCopy();
     d = await startDeliveryApp(null, { MAPPINGS_DIR: dir, MAPPINGS_WATCH: 'false' });
+    // Nothing is armed that could reload by itself: no file watch, no periodic check.
+    expect(d.app.get(MappingWatcher).watching).toBe(false);
     writeFileSync(file, text.replace(/home_city/g, 'town'));
-    await new Promise((r) => setTimeout(r, 200));
     expect(await preview()).toEqual({ external_id: 'u', home_city: 'Oslo' });
     await d.app.get(MappingWatcher).reload('test');
     expect(await preview()).toEqual({ external_id: 'u', town: 'Oslo' });

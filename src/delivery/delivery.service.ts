@@ -6,7 +6,8 @@ import { Clock, CLOCK } from '../clock';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { ExpanderThread } from '../ingest/expander-thread';
 import { ExpansionReport } from '../ingest/inbox-expander';
-import { Expansion, LoopExpansion } from '../ingest/loop-expansion';
+import { ExpansionHost } from '../ingest/expansion-host';
+import { LoopExpansion } from '../ingest/loop-expansion';
 import { MappingRegistry } from '../mapping/mapping.registry';
 import { BrazeSender } from './braze-sender';
 import { DeliveryWorker } from './delivery.worker';
@@ -18,7 +19,7 @@ import { trackLimits } from './pack';
 @Injectable()
 export class DeliveryService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly worker: DeliveryWorker;
-  readonly expansion: Expansion;
+  readonly expansion: ExpansionHost;
   private readonly sender: BrazeSender;
   private readonly logger = new Logger('Delivery');
   private pruneTimer: NodeJS.Timeout | null = null;

@@ -18,6 +18,8 @@ import { PreviewService } from './ingest/preview.service';
 import { MemoryRejectionLog, REJECTION_LOG, RejectionLog } from './ingest/rejection-log';
 import { MappingRegistry } from './mapping/mapping.registry';
 import { DeliveryService } from './delivery/delivery.service';
+import { ExpansionService, NEW_WORK_SIGNAL, NewWorkSignal } from './ingest/expansion.service';
+import { ServiceLifecycle } from './lifecycle';
 import { DELIVERY_QUEUE, DeliveryQueue } from './queue/delivery-queue.port';
 import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
@@ -43,6 +45,10 @@ export class AppModule implements NestModule {
           { provide: SqliteQueue, useFactory: () => deps.store ?? new SqliteQueue(deps.config.dataDir, () => clock.now().getTime(), { synchronous: deps.config.delivery.sqliteSynchronous }) },
           { provide: DELIVERY_QUEUE, useExisting: SqliteQueue },
           DeliveryService,
+          // The expansion wakes delivery through the store's wake-up, which the worker listens on.
+          { provide: NEW_WORK_SIGNAL, inject: [SqliteQueue], useFactory: (store: SqliteQueue): NewWorkSignal => ({ queued: () => store.onEnqueued?.() }) },
+          ExpansionService,
+          ServiceLifecycle,
         ];
     return {
       module: AppModule,
@@ -81,7 +87,7 @@ export class AppModule implements NestModule {
         IngestService,
         PreviewService,
       ],
-      exports: [APP_CONFIG, MappingRegistry, CLOCK, DELIVERY_QUEUE, REJECTION_LOG, Metrics, MappingWatcher, ...(deps.queue ? [] : [SqliteQueue, DeliveryService])],
+      exports: [APP_CONFIG, MappingRegistry, CLOCK, DELIVERY_QUEUE, REJECTION_LOG, Metrics, MappingWatcher, ...(deps.queue ? [] : [SqliteQueue, DeliveryService, ExpansionService])],
     };
   }
 

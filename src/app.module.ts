@@ -58,8 +58,9 @@ export class AppModule implements NestModule {
           useFactory: (store?: SqliteQueue) => {
             if (!store) return new Metrics();
             // One count of a large queue per scrape, not one per gauge.
+            const now = () => clock.now().getTime();
             let cached = { at: 0, stats: store.stats() };
-            const stats = () => (Date.now() - cached.at > 1000 ? (cached = { at: Date.now(), stats: store.stats() }).stats : cached.stats);
+            const stats = () => (now() - cached.at > 1000 ? (cached = { at: now(), stats: store.stats() }).stats : cached.stats);
             return new Metrics({
               depth: () => stats().pending + stats().leased,
               inbox: () => stats().inboxMessages,

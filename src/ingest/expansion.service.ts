@@ -22,7 +22,7 @@ export const NEW_WORK_SIGNAL = Symbol('NewWorkSignal');
  */
 @Injectable()
 export class ExpansionService {
-  readonly host: ExpansionHost;
+  private readonly host: ExpansionHost;
   private readonly logger = new Logger('Expansion');
 
   constructor(

@@ -3,6 +3,7 @@ import { HttpModule } from '@nestjs/axios';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { CLOCK, Clock, systemClock } from './clock';
+import { BackendKind, composeBackend } from './composition';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
@@ -15,10 +16,8 @@ import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { SdkSettingsController } from './http/sdk-settings.controller';
 import { IngestService } from './ingest/ingest.service';
 import { PreviewService } from './ingest/preview.service';
-import { MemoryRejectionLog, REJECTION_LOG, RejectionLog } from './ingest/rejection-log';
+import { MemoryRejectionLog, REJECTION_LOG } from './ingest/rejection-log';
 import { MappingRegistry } from './mapping/mapping.registry';
-import { DeliveryService } from './delivery/delivery.service';
-import { DELIVERY_QUEUE, DeliveryQueue } from './queue/delivery-queue.port';
 import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
 export interface AppDependencies {
@@ -26,24 +25,16 @@ export interface AppDependencies {
   /** Loaded before Nest starts, so an invalid mapping set stops the boot with its diagnostics. */
   readonly mappings: MappingRegistry;
   readonly clock?: Clock;
-  /** The durable store; delivery runs from it. Default: SQLite in DATA_DIR. */
-  readonly store?: SqliteQueue;
-  /** Ingestion-only tests may pass a queue instead: then no delivery worker runs. */
-  readonly queue?: DeliveryQueue;
-  readonly rejections?: RejectionLog;
+  /** Which adapters to build (src/composition.ts). Default: SQLite in DATA_DIR; ingestion-only tests choose `memory`. */
+  readonly backend?: BackendKind;
 }
 
+/** The composition root: the configuration and the mappings in, the whole service out. */
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     const clock = deps.clock ?? systemClock;
-    const delivery = deps.queue
-      ? [{ provide: DELIVERY_QUEUE, useValue: deps.queue }]
-      : [
-          { provide: SqliteQueue, useFactory: () => deps.store ?? new SqliteQueue(deps.config.dataDir, () => clock.now().getTime(), { synchronous: deps.config.delivery.sqliteSynchronous }) },
-          { provide: DELIVERY_QUEUE, useExisting: SqliteQueue },
-          DeliveryService,
-        ];
+    const backend = composeBackend(deps.backend ?? 'sqlite', deps.config, clock, deps.mappings);
     return {
       module: AppModule,
       global: true,
@@ -57,8 +48,8 @@ export class AppModule implements NestModule {
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: MappingRegistry, useValue: deps.mappings },
         { provide: CLOCK, useValue: clock },
-        ...delivery,
-        { provide: REJECTION_LOG, useValue: deps.rejections ?? new MemoryRejectionLog() },
+        ...backend.providers,
+        { provide: REJECTION_LOG, useValue: new MemoryRejectionLog() },
         {
           provide: Metrics,
           // Not DeliveryService: it depends on Metrics, and Nest hands an optional provider in
@@ -67,8 +58,9 @@ export class AppModule implements NestModule {
           useFactory: (store?: SqliteQueue) => {
             if (!store) return new Metrics();
             // One count of a large queue per scrape, not one per gauge.
+            const now = () => clock.now().getTime();
             let cached = { at: 0, stats: store.stats() };
-            const stats = () => (Date.now() - cached.at > 1000 ? (cached = { at: Date.now(), stats: store.stats() }).stats : cached.stats);
+            const stats = () => (now() - cached.at > 1000 ? (cached = { at: now(), stats: store.stats() }).stats : cached.stats);
             return new Metrics({
               depth: () => stats().pending + stats().leased,
               inbox: () => stats().inboxMessages,
@@ -81,7 +73,7 @@ export class AppModule implements NestModule {
         IngestService,
         PreviewService,
       ],
-      exports: [APP_CONFIG, MappingRegistry, CLOCK, DELIVERY_QUEUE, REJECTION_LOG, Metrics, MappingWatcher, ...(deps.queue ? [] : [SqliteQueue, DeliveryService])],
+      exports: [APP_CONFIG, MappingRegistry, CLOCK, REJECTION_LOG, Metrics, MappingWatcher, ...backend.exports],
     };
   }
 

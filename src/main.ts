@@ -1,22 +1,22 @@
 import 'reflect-metadata';
 import { getHeapStatistics } from 'node:v8';
 import { Logger } from '@nestjs/common';
-import { BootError, dataDirError, listenError } from './boot-error';
+import { BootError, listenError } from './boot-error';
+import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config/app-config';
 import { unknownSettingWarnings } from './config/unknown-settings';
 import { createApp } from './http/create-app';
 import { MappingLoadError } from './mapping/mapping-load.error';
 import { loadMappings, MappingRegistry } from './mapping/mapping.registry';
 import { InboxDamagedError } from './queue/inbox-log';
-import { SqliteQueue, StoreLockedError } from './queue/sqlite-queue.adapter';
+import { StoreLockedError } from './queue/sqlite-queue.adapter';
 
 async function bootstrap(): Promise<void> {
   // A misspelt setting is often why the configuration is wrong (BRAZE_APIKEY leaves BRAZE_REST_ENDPOINT alone): say both.
   const unknownSettings = unknownSettingWarnings(process.env);
   const config = withHints(() => loadConfig(process.env), unknownSettings);
-  const mappings = new MappingRegistry(await loadMappings(config.mappingsDir, () => new Date()));
-  const store = openStore(config.dataDir, config.delivery.sqliteSynchronous);
-  const app = await createApp({ config, mappings, store });
+  const mappings = new MappingRegistry(await loadMappings(config.mappingsDir, () => systemClock.now()));
+  const app = await createApp({ config, mappings, clock: systemClock });
   const logger = new Logger('Boot');
   for (const warning of unknownSettings) logger.warn(warning);
   const { files, directory, hash } = mappings.current;
@@ -38,14 +38,6 @@ function withHints<T>(load: () => T, hints: readonly string[]): T {
     return load();
   } catch (error) {
     throw error instanceof ConfigError && hints.length > 0 ? new ConfigError([...error.problems, ...hints]) : error;
-  }
-}
-
-function openStore(dataDir: string, synchronous: 'NORMAL' | 'FULL'): SqliteQueue {
-  try {
-    return new SqliteQueue(dataDir, () => Date.now(), { synchronous });
-  } catch (error) {
-    throw dataDirError(error, dataDir);
   }
 }
 

@@ -1,16 +1,7 @@
-import { Diagnostic } from '../engine';
+import { Diagnostic, diagnosticLine } from '../engine';
 
 export type Format = 'text' | 'json' | 'github';
 export const FORMATS: readonly Format[] = ['text', 'json', 'github'];
-
-function location(d: Diagnostic): string {
-  return d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file || '<mappings>';
-}
-
-/** `mappings/braze.yaml:14:9 error UNKNOWN_OPERATOR /rules/2/when: message` */
-export function diagnosticLine(d: Diagnostic): string {
-  return `${location(d)} ${d.severity} ${d.code} ${d.pointer || '/'} ${d.message}`;
-}
 
 /** Two lines of context, the offending line, and carets under the offending text. */
 export function codeFrame(d: Diagnostic, text: string | undefined): string {

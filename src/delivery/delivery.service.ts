@@ -1,24 +1,19 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
-import { ExpanderThread } from '../ingest/expander-thread';
-import { ExpansionReport } from '../ingest/inbox-expander';
-import { Expansion, LoopExpansion } from '../ingest/loop-expansion';
-import { MappingRegistry } from '../mapping/mapping.registry';
 import { BrazeSender } from './braze-sender';
 import { DeliveryWorker } from './delivery.worker';
 import { DryRunSender } from './dry-run.sender';
 import { HttpBrazeSender } from './http-braze.sender';
 import { trackLimits } from './pack';
 
-/** Owns the expander's and the worker's lives: started after boot, drained and closed on SIGTERM. */
+/** Owns the worker's life: started after boot, drained on SIGTERM, by the service's lifecycle (src/lifecycle.ts). */
 @Injectable()
-export class DeliveryService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryService {
   readonly worker: DeliveryWorker;
-  readonly expansion: Expansion;
   private readonly sender: BrazeSender;
   private readonly logger = new Logger('Delivery');
   private pruneTimer: NodeJS.Timeout | null = null;
@@ -29,31 +24,8 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     readonly store: SqliteQueue,
     http: HttpService,
     metrics: Metrics,
-    mappings: MappingRegistry,
   ) {
     const d = config.delivery;
-    const inbox = store.inbox!;
-    const expansionOptions = { batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 };
-    const counted = (report: ExpansionReport) => {
-      for (const [kind, n] of report.objects) metrics.objectsMapped.inc({ kind }, n);
-      for (const code of report.refusedCodes) metrics.rejected.inc({ reason: code });
-      metrics.duplicates.inc(report.duplicates);
-      for (const [code, n] of report.dropped) metrics.dropped.inc({ code }, n);
-      metrics.deadLettered.inc(report.refused);
-    };
-    const warn = (message: string) => this.logger.warn(message);
-    this.expansion =
-      d.expander === 'thread'
-        ? new ExpanderThread(inbox, mappings, { dataDir: config.dataDir, synchronous: d.sqliteSynchronous, ...expansionOptions }, {
-            expanded: (report) => {
-              counted(report);
-              // On the loop, expandInbox wakes delivery itself.
-              if (report.messages > report.duplicates + report.refused) store.onEnqueued?.();
-            },
-            warn,
-            error: (message) => this.logger.error(message),
-          })
-        : new LoopExpansion(store, inbox, () => mappings.current.plan, expansionOptions, { expanded: counted, warn });
     this.sender =
       config.brazeRestEndpoint !== undefined && config.brazeApiKey !== undefined
         ? new HttpBrazeSender(http, { endpoint: config.brazeRestEndpoint, apiKey: config.brazeApiKey, timeoutMs: d.timeoutMs, maxSockets: d.concurrency })
@@ -79,22 +51,19 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     return this.sender.dryRun;
   }
 
-  onApplicationBootstrap(): void {
+  start(): void {
     if (this.sender.dryRun) this.logger.warn('DRY-RUN: BRAZE_REST_ENDPOINT/BRAZE_API_KEY are not set, so requests are built and kept for inspection, not sent.');
     for (const note of this.store.inbox?.notes ?? []) this.logger.warn(note);
-    this.expansion.start();
     this.worker.start();
     // Deduplication entries older than 24 hours are forgotten, so the table stays bounded.
     this.pruneTimer = setInterval(() => this.store.prune(), 10 * 60_000);
     this.pruneTimer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Lets in-flight requests settle; the store stays open for whoever closes it. */
+  async stop(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    await this.expansion.stop();
     await this.worker.stop();
     if (this.sender instanceof HttpBrazeSender) this.sender.close();
-    await this.store.inbox?.flush();
-    this.store.close();
   }
 }

@@ -47,6 +47,16 @@ export interface Diagnostic extends Finding {
   length: number;
 }
 
+/** Where a diagnostic points: `file:line:col`, the file alone when it has no position. */
+function location(d: Diagnostic): string {
+  return d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file || '<mappings>';
+}
+
+/** The one-line form, for logs, boot errors and the CLI: `mappings/braze.yaml:14:9 error UNKNOWN_OPERATOR /rules/2/when: message` */
+export function diagnosticLine(d: Diagnostic): string {
+  return `${location(d)} ${d.severity} ${d.code} ${d.pointer || '/'} ${d.message}`;
+}
+
 export function hasErrors(diagnostics: readonly Pick<Finding, 'severity'>[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }

@@ -2,15 +2,10 @@ import { MappingPlan } from '../engine';
 import { InboxLog } from '../queue/inbox-log';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { ExpanderObserver, ExpanderOptions, InboxExpander } from './inbox-expander';
-
-/** Starts and stops the inbox's expansion, wherever it runs. */
-export interface Expansion {
-  start(): void;
-  stop(): Promise<void>;
-}
+import { ExpansionHost } from './expansion-host';
 
 /** The inbox expanded on the request path's own event loop (`INBOX_EXPANDER=loop`), woken by each append. */
-export class LoopExpansion implements Expansion {
+export class LoopExpansion implements ExpansionHost {
   private readonly expander: InboxExpander;
 
   constructor(

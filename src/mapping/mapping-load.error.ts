@@ -1,5 +1,4 @@
-import { Diagnostic } from '../engine';
-import { diagnosticLine } from '../cli/diagnostic-format';
+import { Diagnostic, diagnosticLine } from '../engine';
 
 /** The mapping set could not be loaded; carries every diagnostic. */
 export class MappingLoadError extends Error {

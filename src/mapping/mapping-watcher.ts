@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { diagnosticLine } from '../cli/diagnostic-format';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
+import { diagnosticLine } from '../engine';
 import { Metrics } from '../observability/metrics';
 import { ReadResult, readMappingSources } from './mapping-files';
 import { MappingLoadError } from './mapping-load.error';

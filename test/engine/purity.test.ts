@@ -1,18 +1,12 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
+import { sourceFiles } from '../helpers/imports';
 
 const ENGINE = join(__dirname, '..', '..', 'src', 'engine');
 const ALLOWED_PACKAGES = new Set(['yaml', 'ajv']);
 const GENERATES_CODE = new Set(['path.ts', 'emit.ts']);
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? sourceFiles(full) : name.endsWith('.ts') ? [full] : [];
-  });
-}
 
 const FORBIDDEN_CODE: [RegExp, string][] = [
   [/\bprocess\./, 'reads the process (env, argv, clock)'],

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DROP_CODE_NAMES, dropCodeOf } from '../../src/ingest/drop-codes';
 import { ExpanderThread } from '../../src/ingest/expander-thread';
 import { ExpansionReport } from '../../src/ingest/inbox-expander';
-import { Expansion, LoopExpansion } from '../../src/ingest/loop-expansion';
+import { ExpansionHost } from '../../src/ingest/expansion-host';
+import { LoopExpansion } from '../../src/ingest/loop-expansion';
 import { loadMappings, MappingRegistry } from '../../src/mapping/mapping.registry';
 import { AcceptedRequest } from '../../src/queue/delivery-queue.port';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
@@ -27,7 +28,7 @@ function request(messages: object[]): AcceptedRequest {
 
 type Mode = 'thread' | 'loop';
 
-async function open(mode: Mode, reports: ExpansionReport[], warnings: string[]): Promise<{ store: SqliteQueue; expansion: Expansion }> {
+async function open(mode: Mode, reports: ExpansionReport[], warnings: string[]): Promise<{ store: SqliteQueue; expansion: ExpansionHost }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-dropped-'));
   const registry = new MappingRegistry(await loadMappings(join(ROOT, 'mappings'), () => new Date(T)));
   const store = new SqliteQueue(dataDir, () => Date.parse(T));

@@ -1,0 +1,48 @@
+import request from 'supertest';
+import { DeliveryService } from '../../src/delivery/delivery.service';
+import { ExpansionService } from '../../src/ingest/expansion.service';
+import { startBrazeSandbox } from '../../src/sandbox/braze-sandbox';
+import { eventually, event, startDeliveryApp } from '../helpers/delivery';
+
+/** Wraps `object[method]` so that its call and its settling are written to `steps`, in the order they happen. */
+function record<T extends object>(steps: string[], name: string, object: T, method: keyof T & string): void {
+  const original = (object[method] as (...args: unknown[]) => unknown).bind(object);
+  Object.assign(object, {
+    [method]: async (...args: unknown[]) => {
+      steps.push(`${name} called`);
+      await original(...args);
+      steps.push(`${name} done`);
+    },
+  });
+}
+
+describe.each(['thread', 'loop'])('shutdown (INBOX_EXPANDER=%s)', (expander) => {
+  it('stops taking requests, then the expansion, then delivery, then flushes the inbox and closes the store, each after the last has finished', async () => {
+    const sandbox = await startBrazeSandbox();
+    const d = await startDeliveryApp(sandbox, { INBOX_EXPANDER: expander });
+    try {
+      // A request in flight when the shutdown starts: delivery must wait for it after the expansion has stopped.
+      sandbox.inject({ kind: 'slow', delayMs: 300, count: 1 });
+      await request(d.url).post('/v1/batch').send({ batch: [event('u', 0)] }).expect(200);
+      await eventually(() => d.store.stats().leased === 1, 'a request in flight');
+
+      const steps: string[] = [];
+      const server = d.app.getHttpServer();
+      record(steps, 'expansion', d.app.get(ExpansionService), 'stop');
+      record(steps, 'delivery', d.app.get(DeliveryService), 'stop');
+      record(steps, 'flush', d.store.inbox!, 'flush');
+      const close = d.store.close.bind(d.store);
+      d.store.close = () => {
+        steps.push(`store closed (listening: ${server.listening})`);
+        close();
+      };
+      server.once('close', () => steps.push('http closed'));
+
+      await d.close();
+      expect(steps).toEqual(['http closed', 'expansion called', 'expansion done', 'delivery called', 'delivery done', 'flush called', 'flush done', 'store closed (listening: false)']);
+      expect(sandbox.received).toHaveLength(1);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { IngestError } from '../ingest/ingest-error';
+import { withoutWriteKey } from '../observability/http-logging';
 
 /** Every error leaves as `{success: false, error: {code, message}}`; internals never leak. */
 @Catch()
@@ -24,7 +25,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         return;
       }
       const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : `HTTP_${status}`;
-      response.status(status).json({ success: false, error: { code, message: exception.message } });
+      // Express's 404 quotes the path, which may carry a write key (the SDK settings path).
+      response.status(status).json({ success: false, error: { code, message: withoutWriteKey(exception.message) } });
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));

@@ -4,15 +4,23 @@ import type { Options } from 'pino-http';
 
 type Request = IncomingMessage & { id?: unknown; originalUrl?: string };
 
-/** The SDK settings path carries a write key (`/v1/projects/<writeKey>/settings`); case-insensitive, as Express's routes are. */
-const WRITE_KEY_IN_PATH = /^(\/v1\/projects\/)[^/]*/i;
+/**
+ * The SDK settings path carries a write key (`/v1/projects/<writeKey>/settings`). Wherever
+ * `projects/` stands in a path, doubled slashes included (a settings host configured with a
+ * trailing slash asks for `//v1/projects/…`), the segment after it is hidden; case-insensitive,
+ * as Express's routes are.
+ */
+const WRITE_KEY_IN_PATH = /(\/projects\/+)[^/?\s]*/gi;
+
+/** A path (or a message quoting one, such as Express's "Cannot GET …") with any write key in it hidden. */
+export const withoutWriteKey = (text: string) => text.replace(WRITE_KEY_IN_PATH, '$1:writeKey');
 
 /** The URL as received, without its query string or a write key: a client may put one in the query, and SDKs put one in the settings path. */
 const pathOf = (req: Request) => {
   const url = req.originalUrl ?? req.url ?? '';
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
-  return path.replace(WRITE_KEY_IN_PATH, '$1:writeKey');
+  return withoutWriteKey(path);
 };
 
 /**

@@ -37,6 +37,21 @@ describe('the settings the SDKs fetch from their CDN host (GET /v1/projects/<wri
     const line = (url: string) => req({ method: 'GET', url, socket: {} }).url;
     expect(line('/v1/projects/wk-secret/settings')).toBe('/v1/projects/:writeKey/settings');
     expect(line('/V1/Projects/wk-secret/settings?x=1')).toBe('/V1/Projects/:writeKey/settings');
+    expect(line('//v1/projects/wk-secret/settings')).toBe('//v1/projects/:writeKey/settings');
+    expect(line('/v1//projects/wk-secret/settings')).toBe('/v1//projects/:writeKey/settings');
     expect(line('/v1/batch')).toBe('/v1/batch');
+  });
+
+  it('a 404 for a path that carries a write key does not echo it', async () => {
+    const open = await startApp();
+    try {
+      for (const path of ['/v1/projects/wk-secret/settings/extra', '//v1/projects/wk-secret/settings', '/v1//projects/wk-secret/settings']) {
+        const answer = await request(open.url).get(path);
+        expect(answer.status).toBe(404);
+        expect(answer.text).not.toContain('wk-secret');
+      }
+    } finally {
+      await open.close();
+    }
   });
 });

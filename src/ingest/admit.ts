@@ -38,8 +38,7 @@ export function unpack(source: IngestSource, body: unknown): Unpacked {
     return { messages: body.batch, envelope: { context: body.context as never, integrations: body.integrations as never, sentAt: body.sentAt as string | undefined } };
   }
   if (!isJsonObject(body)) throw new IngestError(400, 'INVALID_BODY', `the body of /v1/${source} is one message (a JSON object)`);
-  const { writeKey: _key, ...message } = body;
-  return { messages: [{ ...message, type: source }], envelope: {} };
+  return { messages: [{ ...body, type: source }], envelope: {} };
 }
 
 /** Everything admission depends on besides the body: fixed per request, so admitting again gives the same messages. */

@@ -21,7 +21,7 @@ function millis(value: unknown): number | undefined {
 }
 
 /**
- * What Segment adds on arrival: batch-level context and integrations merged under each
+ * What Segment adds on arrival (and the one thing it takes away, a write key in the message): batch-level context and integrations merged under each
  * message's own, a messageId when there is none, receivedAt (kept when the message already
  * has one), and a timestamp corrected for the sender's clock skew:
  * timestamp = receivedAt − (sentAt − originalTimestamp).
@@ -29,6 +29,8 @@ function millis(value: unknown): number | undefined {
 export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival: Arrival, index = 0): SegmentMessage {
   // Object.assign, not spread: members are added next, and V8 re-allocates a spread copy's map per added key.
   const out = Object.assign({}, message) as SegmentMessage;
+  // analytics.js puts the write key in every message it sends: it is a credential, not data, so it is not kept with the message (undefined, not delete: the copy keeps its shape).
+  if (out.writeKey !== undefined) out.writeKey = undefined;
   if (envelope.context) out.context = { ...envelope.context, ...(message.context as Record<string, unknown> | undefined) };
   if (envelope.integrations) out.integrations = { ...envelope.integrations, ...(message.integrations as Record<string, unknown> | undefined) };
   if (out.messageId === undefined) out.messageId = arrival.newMessageId(index);

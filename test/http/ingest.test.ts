@@ -26,6 +26,15 @@ describe('ingestion over HTTP', () => {
     await request(t.url).post('/v1/identify').send({ userId: 'u9', traits: { plan: 'x' }, writeKey: 'k', type: 'track', messageId: 'ep-1' }).expect(200);
     const queued = t.queue.messages.find((m) => m.messageId === 'ep-1')!;
     expect(queued.requests).toEqual([{ endpoint: '/users/track', body: { attributes: [{ external_id: 'u9', plan: 'x' }] } }]);
+    expect(JSON.stringify(queued.message)).not.toContain('writeKey');
+  });
+
+  it('a write key inside each message of a batch (analytics.js batching) is not kept with the message', async () => {
+    const batch = { writeKey: 'k', batch: [1, 2].map((n) => ({ type: 'track', userId: 'u9', event: 'E', writeKey: 'k', messageId: `wk-${n}` })) };
+    await request(t.url).post('/v1/batch').send(batch).expect(200);
+    const kept = t.queue.messages.filter((m) => m.messageId.startsWith('wk-'));
+    expect(kept).toHaveLength(2);
+    for (const message of kept) expect(JSON.stringify(message.message)).not.toContain('writeKey');
   });
 
   it('stamps receivedAt, assigns a messageId, and corrects the timestamp for clock skew', async () => {

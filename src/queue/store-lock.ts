@@ -1,8 +1,16 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
 /** The file whose lock says which process owns a DATA_DIR. Nothing else in the process may open it (see takeLock). */
 export const LOCK_FILE = 'owner.lock';
+
+/**
+ * The pid file versions before the kernel lock took and checked. The owner writes it too,
+ * while it holds the lock, so that an older version started on the same DATA_DIR (a rolling
+ * upgrade, a second compose project) sees a live owner and refuses; this version never reads it.
+ */
+export const LEGACY_PID_FILE = 'segment-braze.lock';
 
 export class StoreLockedError extends Error {
   constructor(dataDir: string) {
@@ -43,8 +51,17 @@ export function takeLock(dataDir: string, waitMs = 1000): StoreLock {
     throw error;
   }
   held.add(db);
+  const pidFile = join(dataDir, LEGACY_PID_FILE);
+  try {
+    writeFileSync(pidFile, String(process.pid));
+  } catch (error) {
+    held.delete(db);
+    db.close();
+    throw error;
+  }
   return {
     release: () => {
+      rmSync(pidFile, { force: true });
       held.delete(db);
       db.close();
     },

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
-import { StoreLockedError, takeLock } from '../../src/queue/store-lock';
+import { LEGACY_PID_FILE, StoreLockedError, takeLock } from '../../src/queue/store-lock';
 import { eventually } from '../helpers/delivery';
 import { ROOT } from '../helpers/engine';
 import { exited, freshDir } from '../helpers/service-process';
@@ -78,8 +78,16 @@ describe('the DATA_DIR lock', () => {
 
   it('pays no attention to pids: the pid file older versions left, naming a live process, does not stop a start', () => {
     const dir = freshDir('sb-lock-');
-    writeFileSync(join(dir, 'segment-braze.lock'), String(process.ppid));
+    writeFileSync(join(dir, LEGACY_PID_FILE), String(process.ppid));
     new SqliteQueue(dir, () => 0).close();
+  });
+
+  it('names its owner in the pid file older versions check, so that one started beside it refuses, and removes it on release', () => {
+    const dir = freshDir('sb-lock-');
+    const lock = takeLock(dir);
+    expect(readFileSync(join(dir, LEGACY_PID_FILE), 'utf8')).toBe(String(process.pid));
+    lock.release();
+    expect(existsSync(join(dir, LEGACY_PID_FILE))).toBe(false);
   });
 
   it('leaves the store open beside its owner (the CLI, the expansion thread) and refuses a second owner', () => {

@@ -6,6 +6,7 @@ describe('configuration from the environment', () => {
       port: 3000,
       host: '127.0.0.1',
       mappingsDir: 'mappings',
+      notes: [],
       mappingsWatch: true,
       mappingsDebounceMs: 300,
       mappingsCheckMs: 5000,
@@ -45,7 +46,14 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ BRAZE_TRACK_BATCH_SIZE: '76' })).toThrow(/BRAZE_TRACK_BATCH_SIZE must be an integer from 1 to 75/);
     expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'OFF' })).toThrow(/SQLITE_SYNCHRONOUS/);
     expect(() => loadConfig({ BRAZE_TRACK_BATCH_SHAPE: 'array' })).toThrow(/BRAZE_TRACK_BATCH_SHAPE must be combined or per-array \(got "array"\)/);
-    expect(() => loadConfig({ BRAZE_TRACK_COMBINED_LIMIT: '50' })).toThrow(/BRAZE_TRACK_COMBINED_LIMIT is gone.*BRAZE_TRACK_BATCH_SIZE=50/);
+    // The setting it replaces is still read, with a note, so that an upgrade does not stop a service that set it.
+    const fifty = loadConfig({ BRAZE_TRACK_COMBINED_LIMIT: '50' });
+    expect(fifty.delivery).toMatchObject({ trackBatchShape: 'combined', trackBatchSize: 50 });
+    expect(fifty.notes).toEqual([expect.stringMatching(/BRAZE_TRACK_COMBINED_LIMIT=50 is read as BRAZE_TRACK_BATCH_SIZE=50/)]);
+    expect(loadConfig({ BRAZE_TRACK_COMBINED_LIMIT: '225' }).delivery).toMatchObject({ trackBatchShape: 'per-array', trackBatchSize: 75 });
+    expect(() => loadConfig({ BRAZE_TRACK_COMBINED_LIMIT: '50', BRAZE_TRACK_BATCH_SIZE: '50' })).toThrow(/BRAZE_TRACK_COMBINED_LIMIT is replaced/);
+    expect(() => loadConfig({ BRAZE_TRACK_COMBINED_LIMIT: '0' })).toThrow(/BRAZE_TRACK_COMBINED_LIMIT must be an integer from 1 to 225/);
+    expect(loadConfig({}).notes).toEqual([]);
     expect(loadConfig({ BRAZE_TRACK_BATCH_SHAPE: 'PER-ARRAY', BRAZE_TRACK_BATCH_SIZE: '50' }).delivery).toMatchObject({ trackBatchShape: 'per-array', trackBatchSize: 50 });
     expect(() => loadConfig({ INBOX_EXPANDER: 'fork' })).toThrow(/INBOX_EXPANDER must be thread or loop \(got "fork"\)/);
     expect(loadConfig({ INBOX_EXPANDER: 'LOOP' }).delivery.expander).toBe('loop');

@@ -21,6 +21,8 @@ export interface AppConfig {
   readonly corsOrigins: '*' | readonly string[];
   readonly adminToken: string | undefined;
   readonly logLevel: LogLevel;
+  /** What boot should say about the settings given (a replaced setting still read, say). */
+  readonly notes: readonly string[];
   readonly delivery: DeliveryConfig;
 }
 
@@ -108,15 +110,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (!['true', 'false', '1', '0'].includes(watchFlag)) problems.push(`MAPPINGS_WATCH must be true or false (got "${env.MAPPINGS_WATCH}")`);
   const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
   const mappingsCheckMs = int('MAPPINGS_CHECK_MS', 5000, 0, 3_600_000);
-  const trackShape = (optional(env.BRAZE_TRACK_BATCH_SHAPE) ?? 'combined').toLowerCase();
+  const notes: string[] = [];
+  const legacy = legacyCombinedLimit(env, int, problems, notes);
+  const trackShape = (optional(env.BRAZE_TRACK_BATCH_SHAPE) ?? legacy?.shape ?? 'combined').toLowerCase();
   if (trackShape !== 'combined' && trackShape !== 'per-array') problems.push(`BRAZE_TRACK_BATCH_SHAPE must be combined or per-array (got "${env.BRAZE_TRACK_BATCH_SHAPE}")`);
-  if (optional(env.BRAZE_TRACK_COMBINED_LIMIT) !== undefined) problems.push('BRAZE_TRACK_COMBINED_LIMIT is gone: BRAZE_TRACK_BATCH_SIZE now counts the three arrays together (BRAZE_TRACK_BATCH_SHAPE=combined, the default); set BRAZE_TRACK_BATCH_SIZE=50 for a 50-object plan, BRAZE_TRACK_BATCH_SHAPE=per-array for legacy limits');
   const delivery: DeliveryConfig = {
     flushMs: int('DELIVERY_FLUSH_MS', 200, 1, 60_000),
     concurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
     timeoutMs: int('BRAZE_TIMEOUT_MS', 10_000, 100, 120_000),
     trackBatchShape: trackShape === 'per-array' ? 'per-array' : 'combined',
-    trackBatchSize: int('BRAZE_TRACK_BATCH_SIZE', 75, 1, 75),
+    trackBatchSize: int('BRAZE_TRACK_BATCH_SIZE', legacy?.size ?? 75, 1, 75),
     maxAttempts: int('DELIVERY_MAX_ATTEMPTS', 100, 1, 10_000),
     retryBaseMs: int('DELIVERY_RETRY_BASE_MS', 1000, 1, 600_000),
     pauseProbeMs: int('DELIVERY_PAUSE_PROBE_MS', 30_000, 10, 3_600_000),
@@ -141,11 +144,32 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     corsOrigins: corsOrigins === '*' ? '*' : Object.freeze(corsOrigins),
     adminToken: optional(env.ADMIN_TOKEN),
     logLevel: logLevel as LogLevel,
+    notes: Object.freeze(notes),
     delivery: Object.freeze(delivery),
   });
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
+
+/**
+ * BRAZE_TRACK_COMBINED_LIMIT, from before the batch shape setting: still read, so that an
+ * upgrade does not stop a service that set it, as the size of a combined request (or, over
+ * 75, as the legacy per-array shape it could only have meant), with a note to replace it.
+ */
+function legacyCombinedLimit(env: NodeJS.ProcessEnv, int: (name: string, fallback: number, min: number, max: number) => number, problems: string[], notes: string[]): { shape: string; size?: number } | null {
+  if (optional(env.BRAZE_TRACK_COMBINED_LIMIT) === undefined) return null;
+  if (optional(env.BRAZE_TRACK_BATCH_SHAPE) !== undefined || optional(env.BRAZE_TRACK_BATCH_SIZE) !== undefined) {
+    problems.push('BRAZE_TRACK_COMBINED_LIMIT is replaced by BRAZE_TRACK_BATCH_SHAPE and BRAZE_TRACK_BATCH_SIZE: set only those');
+    return null;
+  }
+  const limit = int('BRAZE_TRACK_COMBINED_LIMIT', 75, 1, 225);
+  if (limit <= 75) {
+    notes.push(`BRAZE_TRACK_COMBINED_LIMIT=${limit} is read as BRAZE_TRACK_BATCH_SIZE=${limit} (the combined shape, the default); it is replaced: set BRAZE_TRACK_BATCH_SIZE instead`);
+    return { shape: 'combined', size: limit };
+  }
+  notes.push(`BRAZE_TRACK_COMBINED_LIMIT=${limit} is read as BRAZE_TRACK_BATCH_SHAPE=per-array (75 per array, Braze's legacy limits); it is replaced: set BRAZE_TRACK_BATCH_SHAPE instead`);
+  return { shape: 'per-array' };
+}
 
 /**
  * Every environment variable the service reads, written once: boot warns about names close

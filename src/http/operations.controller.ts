@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MappingRegistry } from '../mapping/mapping.registry';
+import { MappingWatcher } from '../mapping/mapping-watcher';
 import { Metrics } from '../observability/metrics';
 
 @ApiTags('operations')
@@ -9,6 +10,7 @@ export class OperationsController {
   constructor(
     private readonly metrics: Metrics,
     private readonly mappings: MappingRegistry,
+    private readonly watcher: MappingWatcher,
   ) {}
 
   @Get('metrics')
@@ -19,7 +21,7 @@ export class OperationsController {
   }
 
   @Get('v1/mappings')
-  @ApiOperation({ summary: 'The active mapping set, and the last refused reload with its diagnostics' })
+  @ApiOperation({ summary: 'The active mapping set, whether it reloads by itself, and the last refused reload with its diagnostics' })
   active() {
     const { version, active, lastRefused } = this.mappings.status;
     return {
@@ -28,6 +30,7 @@ export class OperationsController {
       hash: active.hash,
       loadedAt: active.loadedAt.toISOString(),
       files: active.files,
+      watching: this.watcher.watching,
       lastRefused: lastRefused && { at: lastRefused.at.toISOString(), diagnostics: lastRefused.diagnostics.map(({ atKey: _k, ...d }) => d) },
     };
   }

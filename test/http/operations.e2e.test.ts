@@ -25,7 +25,7 @@ describe('live mapping reload', () => {
   it('an edit is picked up; an invalid or half-written file is refused while the last good plan serves', async () => {
     const { dir, file, text } = mappingCopy();
     d = await startDeliveryApp(null, { MAPPINGS_DIR: dir, MAPPINGS_DEBOUNCE_MS: '30' });
-    expect(d.app.get(MappingWatcher).watching).toBe(true);
+    expect((await status()).watching).toBe(true);
     expect(await preview()).toEqual({ external_id: 'u', home_city: 'Oslo' });
     expect(await status()).toMatchObject({ version: 1, files: [{ file: expect.stringMatching(/braze\.yaml$/), rules: 8 }], lastRefused: null });
 
@@ -68,7 +68,7 @@ describe('live mapping reload', () => {
     const { dir, file, text } = mappingCopy();
     d = await startDeliveryApp(null, { MAPPINGS_DIR: dir, MAPPINGS_WATCH: 'false' });
     // Nothing is armed that could reload by itself: no file watch, no periodic check.
-    expect(d.app.get(MappingWatcher).watching).toBe(false);
+    expect((await status()).watching).toBe(false);
     writeFileSync(file, text.replace(/home_city/g, 'town'));
     expect(await preview()).toEqual({ external_id: 'u', home_city: 'Oslo' });
     await d.app.get(MappingWatcher).reload('test');

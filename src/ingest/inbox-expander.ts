@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { MappingPlan } from '../engine';
-import { ExpandResult, Expansion, expandSafely, InboxEntry, Refusal, WHOLE_REQUEST } from '../queue/inbox';
+import { ExpandResult, MappedRequest, expandSafely, InboxEntry, Refusal, WHOLE_REQUEST } from '../queue/inbox';
 import { admit, IngestSource, isSized, unpack, userKeyOf } from './admit';
 import { LoadSignal, ownLoopLoad } from './loop-load';
 
@@ -14,7 +14,7 @@ export interface ExpanderOptions {
 }
 
 /** One transaction's worth: `SqliteQueue.expandInbox`, or `expandFrom` with a reader of the expansion's own. */
-export type ExpandStep = (maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion) => ExpandResult;
+export type ExpandStep = (maxMessages: number, expansionOf: (entry: InboxEntry) => MappedRequest) => ExpandResult;
 
 /** What one committed transaction made, for the metrics. */
 export interface ExpansionReport extends ExpandResult {
@@ -31,7 +31,7 @@ export interface ExpanderObserver {
 }
 
 /** Admits a stored request again, with the plan of now, exactly as the request path admitted it. */
-export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
+export function expansionOf(entry: InboxEntry, plan: MappingPlan): MappedRequest {
   const source = entry.source as IngestSource;
   const unpacked = unpack(source, JSON.parse(entry.body.toString('utf8')));
   const admitted = admit(unpacked, { receivedAt: entry.receivedAt, idBase: entry.idBase, sized: isSized(entry.body) }, plan, new Set(entry.skip));

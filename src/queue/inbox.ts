@@ -13,7 +13,8 @@ export interface Refusal {
   readonly payload: unknown;
 }
 
-export interface Expansion {
+/** What one stored request maps to now: its queued messages, its refusals, and the objects made, for the metrics. */
+export interface MappedRequest {
   readonly messages: readonly QueuedMessage[];
   readonly refused: readonly Refusal[];
   /** Braze objects made, by array name (attributes, events, …), for the metrics. */
@@ -35,7 +36,7 @@ export const NOTHING_EXPANDED: ExpandResult = Object.freeze({ requests: 0, messa
 export const WHOLE_REQUEST = -1;
 
 /** A body that cannot be admitted again at all (it could be, when it was answered) is kept whole as one refusal. */
-export function expandSafely(entry: InboxEntry, expansionOf: (entry: InboxEntry) => Expansion): Expansion {
+export function expandSafely(entry: InboxEntry, expansionOf: (entry: InboxEntry) => MappedRequest): MappedRequest {
   try {
     return expansionOf(entry);
   } catch (error) {

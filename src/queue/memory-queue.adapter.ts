@@ -1,5 +1,5 @@
 import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
-import { Expansion, InboxEntry, Refusal } from './inbox';
+import { MappedRequest, InboxEntry, Refusal } from './inbox';
 
 /**
  * In-process queue, for ingestion tests: expands each request at once with the same
@@ -12,7 +12,7 @@ export class MemoryQueue implements DeliveryQueue {
 
   constructor(
     private readonly now: () => Date,
-    private readonly expansionOf: (entry: InboxEntry) => Expansion,
+    private readonly expansionOf: (entry: InboxEntry) => MappedRequest,
   ) {}
 
   async accept(request: AcceptedRequest): Promise<void> {

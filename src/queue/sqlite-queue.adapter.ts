@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
 import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
-import { ExpandResult, Expansion, expandSafely, InboxEntry, NOTHING_EXPANDED, Refusal } from './inbox';
+import { ExpandResult, MappedRequest, expandSafely, InboxEntry, NOTHING_EXPANDED, Refusal } from './inbox';
 import { InboxLog } from './inbox-log';
 import { InboxReader, LogPosition } from './inbox-reader';
 import { DeadLetter, QueueStats, UNMAPPED, WorkItem } from './work-item';
@@ -148,7 +148,7 @@ export class SqliteQueue implements DeliveryQueue {
    * Makes work from the oldest stored requests, about `maxMessages` messages, in one
    * transaction that also moves the inbox's read position past them.
    */
-  expandInbox(maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion): ExpandResult {
+  expandInbox(maxMessages: number, expansionOf: (entry: InboxEntry) => MappedRequest): ExpandResult {
     if (!this.inbox) return NOTHING_EXPANDED;
     const result = this.expandFrom(this.inbox.reader, maxMessages, expansionOf);
     this.inbox.expanded(result.requests, result.messages);
@@ -157,7 +157,7 @@ export class SqliteQueue implements DeliveryQueue {
   }
 
   /** `expandInbox` with a reader of its own: what an expansion on another thread, on its own connection, runs. */
-  expandFrom(reader: InboxReader, maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion): ExpandResult {
+  expandFrom(reader: InboxReader, maxMessages: number, expansionOf: (entry: InboxEntry) => MappedRequest): ExpandResult {
     const { entries, end } = reader.next(maxMessages);
     if (entries.length === 0) return NOTHING_EXPANDED;
     // IMMEDIATE: with the request path's connection also writing, take the write lock up front (waiting for it) rather than fail on upgrade.

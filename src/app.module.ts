@@ -18,7 +18,11 @@ import { PreviewService } from './ingest/preview.service';
 import { MemoryRejectionLog, REJECTION_LOG, RejectionLog } from './ingest/rejection-log';
 import { MappingRegistry } from './mapping/mapping.registry';
 import { DeliveryService } from './delivery/delivery.service';
-import { DELIVERY_QUEUE, DeliveryQueue } from './queue/delivery-queue.port';
+import { DEAD_LETTER_STORE } from './queue/ports/dead-letter-store.port';
+import { DRY_RUN_SINK } from './queue/ports/dry-run-sink.port';
+import { MERGE_MEMORY } from './queue/ports/merge-memory.port';
+import { REQUEST_INBOX, RequestInbox } from './queue/ports/request-inbox.port';
+import { QueueStats, WORK_QUEUE, WorkQueue } from './queue/ports/work-queue.port';
 import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
 export interface AppDependencies {
@@ -29,7 +33,7 @@ export interface AppDependencies {
   /** The durable store; delivery runs from it. Default: SQLite in DATA_DIR. */
   readonly store?: SqliteQueue;
   /** Ingestion-only tests may pass a queue instead: then no delivery worker runs. */
-  readonly queue?: DeliveryQueue;
+  readonly queue?: RequestInbox;
   readonly rejections?: RejectionLog;
 }
 
@@ -38,10 +42,14 @@ export class AppModule implements NestModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     const clock = deps.clock ?? systemClock;
     const delivery = deps.queue
-      ? [{ provide: DELIVERY_QUEUE, useValue: deps.queue }]
+      ? [{ provide: REQUEST_INBOX, useValue: deps.queue }]
       : [
           { provide: SqliteQueue, useFactory: () => deps.store ?? new SqliteQueue(deps.config.dataDir, () => clock.now().getTime(), { synchronous: deps.config.delivery.sqliteSynchronous }) },
-          { provide: DELIVERY_QUEUE, useExisting: SqliteQueue },
+          { provide: REQUEST_INBOX, useExisting: SqliteQueue },
+          { provide: WORK_QUEUE, useExisting: SqliteQueue },
+          { provide: DEAD_LETTER_STORE, inject: [SqliteQueue], useFactory: (store: SqliteQueue) => store.deadLetters },
+          { provide: MERGE_MEMORY, inject: [SqliteQueue], useFactory: (store: SqliteQueue) => store.merges },
+          { provide: DRY_RUN_SINK, inject: [SqliteQueue], useFactory: (store: SqliteQueue) => store.dryRuns },
           DeliveryService,
         ];
     return {
@@ -63,17 +71,17 @@ export class AppModule implements NestModule {
           provide: Metrics,
           // Not DeliveryService: it depends on Metrics, and Nest hands an optional provider in
           // such a cycle over as undefined. Delivery sets delivery_paused itself.
-          inject: [{ token: SqliteQueue, optional: true }],
-          useFactory: (store?: SqliteQueue) => {
-            if (!store) return new Metrics();
+          inject: [{ token: WORK_QUEUE, optional: true }],
+          useFactory: (queue?: WorkQueue) => {
+            if (!queue) return new Metrics();
             // One count of a large queue per scrape, not one per gauge.
-            let cached = { at: 0, stats: store.stats() };
-            const stats = () => (Date.now() - cached.at > 1000 ? (cached = { at: Date.now(), stats: store.stats() }).stats : cached.stats);
+            let cached: { at: number; stats: Promise<QueueStats> } | null = null;
+            const stats = () => (cached && Date.now() - cached.at <= 1000 ? cached : (cached = { at: Date.now(), stats: queue.stats() })).stats;
             return new Metrics({
-              depth: () => stats().pending + stats().leased,
-              inbox: () => stats().inboxMessages,
-              oldestAgeSeconds: () => stats().oldestPendingAgeMs / 1000,
-              deadLetters: () => stats().deadLetters,
+              depth: async () => ((s) => s.pending + s.leased)(await stats()),
+              inbox: async () => (await stats()).inboxMessages,
+              oldestAgeSeconds: async () => (await stats()).oldestPendingAgeMs / 1000,
+              deadLetters: async () => (await stats()).deadLetters,
             });
           },
         },
@@ -81,7 +89,7 @@ export class AppModule implements NestModule {
         IngestService,
         PreviewService,
       ],
-      exports: [APP_CONFIG, MappingRegistry, CLOCK, DELIVERY_QUEUE, REJECTION_LOG, Metrics, MappingWatcher, ...(deps.queue ? [] : [SqliteQueue, DeliveryService])],
+      exports: [APP_CONFIG, MappingRegistry, CLOCK, REQUEST_INBOX, REJECTION_LOG, Metrics, MappingWatcher, ...(deps.queue ? [] : [SqliteQueue, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, DRY_RUN_SINK, DeliveryService])],
     };
   }
 

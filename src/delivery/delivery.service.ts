@@ -4,6 +4,9 @@ import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { DRY_RUN_SINK, DryRunSink } from '../queue/ports/dry-run-sink.port';
+import { MERGE_MEMORY, MergeMemory } from '../queue/ports/merge-memory.port';
+import { WORK_QUEUE, WorkQueue } from '../queue/ports/work-queue.port';
 import { ExpanderThread } from '../ingest/expander-thread';
 import { ExpansionReport } from '../ingest/inbox-expander';
 import { Expansion, LoopExpansion } from '../ingest/loop-expansion';
@@ -12,6 +15,7 @@ import { BrazeSender } from './braze-sender';
 import { DeliveryWorker } from './delivery.worker';
 import { DryRunSender } from './dry-run.sender';
 import { HttpBrazeSender } from './http-braze.sender';
+import { ownerId } from './owner-id';
 import { trackLimits } from './pack';
 
 /** Owns the expander's and the worker's lives: started after boot, drained and closed on SIGTERM. */
@@ -30,6 +34,9 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     http: HttpService,
     metrics: Metrics,
     mappings: MappingRegistry,
+    @Inject(WORK_QUEUE) private readonly queue: WorkQueue,
+    @Inject(MERGE_MEMORY) merges: MergeMemory,
+    @Inject(DRY_RUN_SINK) dryRuns: DryRunSink,
   ) {
     const d = config.delivery;
     const inbox = store.inbox!;
@@ -48,7 +55,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
             expanded: (report) => {
               counted(report);
               // On the loop, expandInbox wakes delivery itself.
-              if (report.messages > report.duplicates + report.refused) store.onEnqueued?.();
+              if (report.messages > report.duplicates + report.refused) queue.wakeUp.notify();
             },
             warn,
             error: (message) => this.logger.error(message),
@@ -57,12 +64,12 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     this.sender =
       config.brazeRestEndpoint !== undefined && config.brazeApiKey !== undefined
         ? new HttpBrazeSender(http, { endpoint: config.brazeRestEndpoint, apiKey: config.brazeApiKey, timeoutMs: d.timeoutMs, maxSockets: d.concurrency })
-        : new DryRunSender((request) => store.recordDryRun(request));
+        : new DryRunSender((request) => dryRuns.record(request));
     const limits = trackLimits(d.trackBatchShape, d.trackBatchSize);
     // Dry-run objects are not delivered: their own counter, so dashboards do not count them as sent.
     const dryRun = this.sender.dryRun;
-    const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000 };
-    this.worker = new DeliveryWorker(store, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
+    const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000, owner: ownerId(), leaseTtlMs: d.leaseTtlMs };
+    this.worker = new DeliveryWorker({ queue, merges }, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
       request: (endpoint, statusClass, seconds) => {
         metrics.brazeRequests.inc({ endpoint, status_class: dryRun ? 'dry_run' : statusClass });
         if (!dryRun) metrics.brazeLatency.observe({ endpoint }, seconds);
@@ -85,7 +92,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     this.expansion.start();
     this.worker.start();
     // Deduplication entries older than 24 hours are forgotten, so the table stays bounded.
-    this.pruneTimer = setInterval(() => this.store.prune(), 10 * 60_000);
+    this.pruneTimer = setInterval(() => void this.queue.prune().catch((error: Error) => this.logger.warn(`pruning deduplication entries failed: ${error.message}`)), 10 * 60_000);
     this.pruneTimer.unref();
   }
 
@@ -94,7 +101,6 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
     await this.expansion.stop();
     await this.worker.stop();
     if (this.sender instanceof HttpBrazeSender) this.sender.close();
-    await this.store.inbox?.flush();
-    this.store.close();
+    await this.queue.close();
   }
 }

@@ -1,17 +1,5 @@
-import { AcceptedRequest, QueuedMessage } from './delivery-queue.port';
-
-/** A stored request, as the expansion reads it back: what the request path stored. */
-export type InboxEntry = AcceptedRequest;
-
-/** A message that was acknowledged but cannot be made into Braze work now (the mapping changed in between, say). */
-export interface Refusal {
-  readonly index: number;
-  readonly messageId: string;
-  readonly userKey: string;
-  readonly code: string;
-  readonly message: string;
-  readonly payload: unknown;
-}
+import { InboxEntry } from './ports/request-inbox.port';
+import { QueuedMessage, Refusal } from './ports/work-queue.port';
 
 /** What one stored request maps to now: its queued messages, its refusals, and the objects made, for the metrics. */
 export interface MappedRequest {
@@ -29,8 +17,6 @@ export interface ExpandResult {
   /** Messages that made no Braze work and were neither duplicates nor refused, counted by drop code. */
   readonly dropped: readonly (readonly [string, number])[];
 }
-
-export const NOTHING_EXPANDED: ExpandResult = Object.freeze({ requests: 0, messages: 0, duplicates: 0, refused: 0, dropped: Object.freeze([]) });
 
 /** The index of a refusal that stands for its whole request. */
 export const WHOLE_REQUEST = -1;

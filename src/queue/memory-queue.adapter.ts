@@ -1,11 +1,12 @@
-import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
-import { MappedRequest, InboxEntry, Refusal } from './inbox';
+import { AcceptedRequest, InboxEntry, RequestInbox } from './ports/request-inbox.port';
+import { DEDUP_WINDOW_MS, QueuedMessage, Refusal, StoreHealth } from './ports/work-queue.port';
+import { MappedRequest } from './inbox';
 
 /**
- * In-process queue, for ingestion tests: expands each request at once with the same
+ * In-process request inbox, for ingestion tests: expands each request at once with the same
  * expansion as the durable queue, and deduplicates. Not crash-safe.
  */
-export class MemoryQueue implements DeliveryQueue {
+export class MemoryQueue implements RequestInbox {
   readonly messages: QueuedMessage[] = [];
   readonly refused: Refusal[] = [];
   private readonly seen = new Map<string, number>();
@@ -25,5 +26,9 @@ export class MemoryQueue implements DeliveryQueue {
       this.seen.set(message.messageId, now);
       this.messages.push(message);
     }
+  }
+
+  async health(): Promise<StoreHealth> {
+    return { up: true };
   }
 }

@@ -210,3 +210,28 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
     expect(await queue.health()).toEqual({ up: true });
   });
 });
+
+describe('the SQLite adapter at open: one process per DATA_DIR, so every lease in the store is a dead owner\'s', () => {
+  it('sweeps them at once, whatever their expiry, and the objects go out again in order', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-open-'));
+    const store = new SqliteQueue(dataDir, () => 1_000_000);
+    await enqueue(store, [track('a1', 'a'), track('a2', 'a')]);
+    await leaseFor(store, 1, Infinity, 'a-killed-instance', 3_600_000);
+    await store.close();
+    const reopened = new SqliteQueue(dataDir, () => 1_000_000);
+    expect(await reopened.stats()).toMatchObject({ pending: 2, leased: 0 });
+    expect(names(await leaseFor(reopened, 10))).toEqual(['a1', 'a2']);
+    await reopened.close();
+  });
+
+  it('gives back the rows a store from before lease owners marked leased', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-open-'));
+    const store = new SqliteQueue(dataDir, () => 1_000_000);
+    await enqueue(store, [track('a1', 'a')]);
+    store.db.exec('UPDATE work SET state = 1; DROP TABLE leases');
+    await store.close();
+    const reopened = new SqliteQueue(dataDir, () => 1_000_000);
+    expect(names(await leaseFor(reopened, 10))).toEqual(['a1']);
+    await reopened.close();
+  });
+});

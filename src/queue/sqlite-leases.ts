@@ -127,6 +127,7 @@ export class SqliteLeases {
   settle(lease: Lease, settlement: Settlement): SettleResult {
     if (lease.items.length === 0) return { settled: true };
     const id = Number(lease.id);
+    // IMMEDIATE: it reads the lease before writing; a deferred transaction would fail at once (SQLITE_BUSY) if the expansion's connection wrote in between.
     return this.db.transaction((): SettleResult => {
       if (this.s.owner.get(id)?.owner !== lease.owner) return { settled: false, reason: `lease ${lease.id} expired and its objects went back to the queue` };
       const named = new Set<WorkId>();
@@ -147,7 +148,7 @@ export class SqliteLeases {
       for (const item of lease.items) if (!named.has(item.id)) this.s.release.run(Number(item.id), id);
       this.s.endLease.run(id);
       return { settled: true };
-    })();
+    }).immediate();
   }
 
   /** Gives the objects of expired leases (with `all`, of every lease: their owner is known dead) back to the queue. */

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,5 +234,35 @@ describe('the SQLite adapter at open: one process per DATA_DIR, so every lease i
     const reopened = new SqliteQueue(dataDir, () => 1_000_000);
     expect(names(await leaseFor(reopened, 10))).toEqual(['a1']);
     await reopened.close();
+  });
+});
+
+describe('the SQLite adapter beside a second writer (the expansion thread)', () => {
+  it('settles while another connection keeps committing: a settlement waits for the write lock instead of failing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-busy-'));
+    const store = new SqliteQueue(dataDir, () => Date.now());
+    await enqueue(store, Array.from({ length: 200 }, (_, i) => track(`m${i}`, `u${i}`)));
+    // Another thread writing to the same file in a loop, as the expansion thread does.
+    const writer = new Worker(
+      `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+       const db = new Database(${JSON.stringify(join(dataDir, 'segment-braze.db'))});
+       db.pragma('busy_timeout = 5000');
+       const put = db.prepare('INSERT INTO merged_aliases (merge_key, merged_at) VALUES (?, 0)');
+       const { parentPort } = require('node:worker_threads');
+       let n = 0, stop = false;
+       parentPort.on('message', () => (stop = true));
+       (function loop() { for (let i = 0; i < 20; i++) put.run('k' + n++); stop ? (db.close(), parentPort.close()) : setImmediate(loop); })();`,
+      { eval: true },
+    );
+    try {
+      for (let round = 0; round < 200; round++) {
+        const lease = await leaseFor(store, 1);
+        expect(await store.settle(lease, { retry: [{ id: lease.items[0].id, notBefore: 0 }] })).toEqual({ settled: true });
+      }
+    } finally {
+      writer.postMessage('stop');
+      await new Promise((resolve) => writer.once('exit', resolve));
+      await store.close();
+    }
   });
 });

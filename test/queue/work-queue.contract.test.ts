@@ -7,6 +7,7 @@ import { DeadLetterStore } from '../../src/queue/ports/dead-letter-store.port';
 import { DEDUP_WINDOW_MS, WorkQueue } from '../../src/queue/ports/work-queue.port';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { defaultPlan } from '../helpers/engine';
+import { MemoryWorkQueue } from '../helpers/memory-work-queue';
 import { alias, enqueue, leaseFor, names, TEST_OWNER, track } from '../helpers/queue';
 
 /** A backend under test: its ports, on a clock the test moves. */
@@ -23,6 +24,13 @@ const BACKENDS: [string, (now: () => number) => Backend][] = [
     (now) => {
       const store = new SqliteQueue(mkdtempSync(join(tmpdir(), 'sb-contract-')), now);
       return { queue: store, deadLetters: store.deadLetters, close: () => store.close() };
+    },
+  ],
+  [
+    'memory',
+    (now) => {
+      const memory = new MemoryWorkQueue(now);
+      return { queue: memory, deadLetters: memory, close: () => memory.close() };
     },
   ],
 ];

@@ -2,6 +2,7 @@ import { MergeMemory } from '../queue/ports/merge-memory.port';
 import { Lease, Settlement, WorkId, WorkItem, WorkQueue } from '../queue/ports/work-queue.port';
 import { backoffMs, classify, FailedObject, Outcome, rateLimitOf } from './braze-response';
 import { BrazeSender } from './braze-sender';
+import { keepExtending } from './lease-keeper';
 import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, perUserCap, sendable } from './pack';
 import { RateLimiter } from './rate-limiter';
 
@@ -69,9 +70,10 @@ export interface DeliveryObserver {
 /**
  * Leases pending objects, packs them into Braze requests, sends them with bounded
  * concurrency, and settles the round's objects in one step: delivered, retried later,
- * dead-lettered with Braze's reason, or back in the queue. A 401/403 (or a 404 naming the key) pauses everything until a probe
- * succeeds. A request Braze refuses whole for its content (400/413) is split in halves, sent
- * left then right, down to the single objects at fault.
+ * dead-lettered with Braze's reason, or back in the queue. A 401/403 (or a 404 naming the
+ * key) pauses everything until a probe succeeds. A request Braze refuses whole for its
+ * content (400/413) is split in halves, sent left then right, down to the single objects at
+ * fault.
  */
 export class DeliveryWorker {
   status: Status = 'stopped';
@@ -203,21 +205,11 @@ export class DeliveryWorker {
     const lease = await this.queue.lease(this.options.owner, { limit, perUser: perUserCap(this.options.limits) }, ttl);
     if (lease.items.length === 0) return 0;
     const round: RoundSettlement = { ack: [], retry: [], deadLetter: [], merged: [] };
-    let lost = false;
-    const keepAlive = setInterval(() => {
-      this.queue.extend(lease, ttl).then(
-        (held) => {
-          if (!held && !lost) this.log.warn(`a lease of ${lease.items.length} object(s) expired while its requests were in flight: they are back in the queue and will be sent again`);
-          lost ||= !held;
-        },
-        (error: unknown) => this.log.warn(`extending a lease failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
-    }, ttl / 3);
-    keepAlive.unref();
+    const stopExtending = keepExtending(this.queue, lease, ttl, this.log);
     try {
       await this.deliver(sendable(lease.items), round);
     } finally {
-      clearInterval(keepAlive);
+      stopExtending();
       await this.settleRound(lease, round);
     }
     return lease.items.length;

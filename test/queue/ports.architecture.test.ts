@@ -5,7 +5,7 @@ const SRC = join(__dirname, '..', '..', 'src');
 /** The SQLite adapter's modules: only composition (app.module, main, the CLI's store-beside) and the expansion hosts may name them. */
 const SQLITE_ADAPTER = ['queue/sqlite-queue.adapter', 'queue/sqlite-leases', 'queue/sqlite-schema', 'queue/dead-letters', 'queue/dry-runs', 'queue/inbox-log', 'queue/inbox-reader', 'queue/store-lock'];
 /** What works on the queue through its ports alone. */
-const PORT_USERS = ['delivery/delivery.worker.ts', 'delivery/pack.ts', 'delivery/dry-run.sender.ts', 'http/health.controller.ts', 'observability/metrics.ts', 'cli/dead-letters.command.ts', 'cli/dry-run.command.ts', 'ingest/inbox-expander.ts', 'ingest/ingest.service.ts'];
+const PORT_USERS = ['delivery/delivery.worker.ts', 'delivery/lease-keeper.ts', 'delivery/pack.ts', 'delivery/dry-run.sender.ts', 'http/health.controller.ts', 'observability/metrics.ts', 'cli/dead-letters.command.ts', 'cli/dry-run.command.ts', 'ingest/inbox-expander.ts', 'ingest/ingest.service.ts'];
 
 /** Every module a file imports, as a path under src/ without extension, or the package name. */
 function importsOf(file: string): string[] {

@@ -54,7 +54,7 @@ export class DeliveryService implements OnApplicationBootstrap, OnApplicationShu
         ? new ExpanderThread(inbox, mappings, { dataDir: config.dataDir, synchronous: d.sqliteSynchronous, ...expansionOptions }, {
             expanded: (report) => {
               counted(report);
-              // On the loop, expandInbox wakes delivery itself.
+              // On the loop, the commit wakes delivery itself.
               if (report.messages > report.duplicates + report.refused) queue.wakeUp.notify();
             },
             warn,

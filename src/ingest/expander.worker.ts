@@ -4,7 +4,7 @@ import { compileMappingSet, MappingPlan, MappingSource } from '../engine';
 import { LogPosition } from '../queue/inbox-reader';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { FromExpander, ExpanderThreadData, ToExpander } from './expander-messages';
-import { expansionOf, InboxExpander } from './inbox-expander';
+import { InboxExpander } from './inbox-expander';
 
 /**
  * The expansion thread: its own SQLite connection, its own reader of the inbox, its own
@@ -37,7 +37,7 @@ try {
 let plan = compile(data.sources);
 let writeEnd: LogPosition = data.writeEnd;
 const store = new SqliteQueue(data.dataDir, () => Date.now(), { synchronous: data.synchronous, beside: true });
-const inbox = store.inboxSourceBeside(data.dataDir, () => writeEnd);
+const inbox = store.inboxSourceBeside(() => writeEnd);
 
 // The service's loop, as it last reported. Under saturation the thread holds back: on a
 // machine with few cores a thread that never sleeps crowds the request path and its clients

@@ -22,7 +22,7 @@ const asPosition = (position: LogPosition) => position as unknown as InboxPositi
 const asLogPosition = (position: InboxPosition) => position as unknown as LogPosition;
 
 /** Statements run synchronously; the ports' promises resolve once they have committed. */
-const settled = <T>(run: () => T): Promise<T> => {
+const asPromise = <T>(run: () => T): Promise<T> => {
   try {
     return Promise.resolve(run());
   } catch (error) {
@@ -51,7 +51,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   readonly merges: MergeMemory;
 
   constructor(
-    dataDir: string,
+    private readonly dataDir: string,
     private readonly now: () => number,
     options: { synchronous?: 'NORMAL' | 'FULL'; file?: string; beside?: boolean } = {},
   ) {
@@ -86,8 +86,8 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
     this.deadLetters = new SqliteDeadLetters(db, now);
     this.dryRuns = new SqliteDryRuns(db, now);
     this.merges = {
-      merged: (keys) => settled(() => new Set(keys.filter((k) => this.statements.merged.get(k) !== undefined))),
-      remember: (keys) => settled(() => this.db.transaction(() => keys.forEach((k) => this.statements.markMerged.run(k, this.now())))()),
+      merged: (keys) => asPromise(() => new Set(keys.filter((k) => this.statements.merged.get(k) !== undefined))),
+      remember: (keys) => asPromise(() => this.db.transaction(() => keys.forEach((k) => this.statements.markMerged.run(k, this.now())))()),
     };
     const position = this.inboxPosition();
     this.inbox = beside ? null : new InboxLog(join(dataDir, 'inbox'), position, options.synchronous === 'FULL');
@@ -120,13 +120,13 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   }
 
   /** A reader of its own, for an expansion beside the owner (another thread), told the write end by `writeEnd`. */
-  inboxSourceBeside(dataDir: string, writeEnd: () => LogPosition): InboxSource & { close(): void } {
-    const reader = new InboxReader(join(dataDir, 'inbox'), this.inboxPosition(), writeEnd);
+  inboxSourceBeside(writeEnd: () => LogPosition): InboxSource & { close(): void } {
+    const reader = new InboxReader(join(this.dataDir, 'inbox'), this.inboxPosition(), writeEnd);
     return { ...readingWith(reader, () => undefined), close: () => reader.close() };
   }
 
   commit(batch: MappedBatch): Promise<CommitResult> {
-    return settled(() => {
+    return asPromise(() => {
       // IMMEDIATE: with the request path's connection also writing, take the write lock up front (waiting for it) rather than fail on upgrade.
       const result = this.db.transaction((): CommitResult => {
         const inserted = this.insert(batch.messages);
@@ -178,28 +178,28 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   }
 
   lease(owner: string, limits: { readonly limit: number; readonly perUser: number }, ttlMs: number): Promise<Lease> {
-    return settled(() => this.leases.lease(owner, limits.limit, limits.perUser, ttlMs));
+    return asPromise(() => this.leases.lease(owner, limits.limit, limits.perUser, ttlMs));
   }
 
   extend(lease: Lease, ttlMs: number): Promise<boolean> {
-    return settled(() => this.leases.extend(lease, ttlMs));
+    return asPromise(() => this.leases.extend(lease, ttlMs));
   }
 
   settle(lease: Lease, settlement: Settlement): Promise<SettleResult> {
-    return settled(() => this.leases.settle(lease, settlement));
+    return asPromise(() => this.leases.settle(lease, settlement));
   }
 
   sweep(): Promise<number> {
-    return settled(() => this.leases.sweep());
+    return asPromise(() => this.leases.sweep());
   }
 
   /** Forgets deduplication entries past the 24-hour window. */
   prune(): Promise<number> {
-    return settled(() => this.statements.pruneDedup.run(this.now() - DEDUP_WINDOW_MS).changes);
+    return asPromise(() => this.statements.pruneDedup.run(this.now() - DEDUP_WINDOW_MS).changes);
   }
 
   stats(): Promise<QueueStats> {
-    return settled(() => {
+    return asPromise(() => {
       const { total, oldest } = this.statements.counts.get()!;
       const leased = this.leases.leasedCount();
       return {
@@ -214,7 +214,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
 
   /** Down when the file does not answer, or when the inbox can no longer be written. */
   health(): Promise<StoreHealth> {
-    return settled((): StoreHealth => {
+    return asPromise((): StoreHealth => {
       try {
         this.statements.ping.get();
       } catch (error) {
@@ -242,12 +242,12 @@ interface WorkObjectOptions {
 function readingWith(reader: InboxReader, expanded: (requests: number, messages: number) => void): InboxSource {
   return {
     read: (maxMessages) =>
-      settled(() => {
+      asPromise(() => {
         const { entries, end } = reader.next(maxMessages);
         return { entries, position: asPosition(end) };
       }),
     advance: (position, requests, messages) =>
-      settled(() => {
+      asPromise(() => {
         reader.advance(asLogPosition(position));
         expanded(requests, messages);
       }),

@@ -18,6 +18,7 @@ import { IngestService } from './ingest/ingest.service';
 import { PreviewService } from './ingest/preview.service';
 import { MemoryRejectionLog, REJECTION_LOG } from './ingest/rejection-log';
 import { MappingRegistry } from './mapping/mapping.registry';
+import { QueueStats, WORK_QUEUE, WorkQueue } from './queue/ports/work-queue.port';
 import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
 export interface AppDependencies {
@@ -54,18 +55,18 @@ export class AppModule implements NestModule {
           provide: Metrics,
           // Not DeliveryService: it depends on Metrics, and Nest hands an optional provider in
           // such a cycle over as undefined. Delivery sets delivery_paused itself.
-          inject: [{ token: SqliteQueue, optional: true }],
-          useFactory: (store?: SqliteQueue) => {
-            if (!store) return new Metrics();
+          inject: [{ token: WORK_QUEUE, optional: true }],
+          useFactory: (queue?: WorkQueue) => {
+            if (!queue) return new Metrics();
             // One count of a large queue per scrape, not one per gauge.
             const now = () => clock.now().getTime();
-            let cached = { at: 0, stats: store.stats() };
-            const stats = () => (now() - cached.at > 1000 ? (cached = { at: now(), stats: store.stats() }).stats : cached.stats);
+            let cached: { at: number; stats: Promise<QueueStats> } | null = null;
+            const stats = () => (cached && now() - cached.at <= 1000 ? cached : (cached = { at: now(), stats: queue.stats() })).stats;
             return new Metrics({
-              depth: () => stats().pending + stats().leased,
-              inbox: () => stats().inboxMessages,
-              oldestAgeSeconds: () => stats().oldestPendingAgeMs / 1000,
-              deadLetters: () => stats().deadLetters,
+              depth: async () => ((s) => s.pending + s.leased)(await stats()),
+              inbox: async () => (await stats()).inboxMessages,
+              oldestAgeSeconds: async () => (await stats()).oldestPendingAgeMs / 1000,
+              deadLetters: async () => (await stats()).deadLetters,
             });
           },
         },

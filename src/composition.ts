@@ -7,7 +7,11 @@ import { ExpansionService, NEW_WORK_SIGNAL, NewWorkSignal } from './ingest/expan
 import { expansionOf } from './ingest/inbox-expander';
 import { ServiceLifecycle } from './lifecycle';
 import { MappingRegistry } from './mapping/mapping.registry';
-import { DELIVERY_QUEUE } from './queue/delivery-queue.port';
+import { DEAD_LETTER_STORE } from './queue/ports/dead-letter-store.port';
+import { DRY_RUN_SINK } from './queue/ports/dry-run-sink.port';
+import { MERGE_MEMORY } from './queue/ports/merge-memory.port';
+import { REQUEST_INBOX } from './queue/ports/request-inbox.port';
+import { WORK_QUEUE } from './queue/ports/work-queue.port';
 import { MemoryQueue } from './queue/memory-queue.adapter';
 import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
@@ -43,17 +47,21 @@ function openStore(config: AppConfig, clock: Clock): SqliteQueue {
 
 function sqliteBackend(store: SqliteQueue): Backend {
   // The expansion wakes delivery through the store's wake-up, which the worker listens on.
-  const newWork: NewWorkSignal = { queued: () => store.onEnqueued?.() };
+  const newWork: NewWorkSignal = { queued: () => store.wakeUp.notify() };
   return {
     providers: [
       { provide: SqliteQueue, useValue: store },
-      { provide: DELIVERY_QUEUE, useValue: store },
+      { provide: REQUEST_INBOX, useValue: store },
+      { provide: WORK_QUEUE, useValue: store },
+      { provide: DEAD_LETTER_STORE, useValue: store.deadLetters },
+      { provide: MERGE_MEMORY, useValue: store.merges },
+      { provide: DRY_RUN_SINK, useValue: store.dryRuns },
       { provide: NEW_WORK_SIGNAL, useValue: newWork },
       DeliveryService,
       ExpansionService,
       ServiceLifecycle,
     ],
-    exports: [SqliteQueue, DELIVERY_QUEUE, DeliveryService, ExpansionService],
+    exports: [SqliteQueue, REQUEST_INBOX, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, DRY_RUN_SINK, DeliveryService, ExpansionService],
   };
 }
 
@@ -62,8 +70,8 @@ function memoryBackend(clock: Clock, mappings: MappingRegistry): Backend {
   return {
     providers: [
       { provide: MemoryQueue, useValue: queue },
-      { provide: DELIVERY_QUEUE, useValue: queue },
+      { provide: REQUEST_INBOX, useValue: queue },
     ],
-    exports: [MemoryQueue, DELIVERY_QUEUE],
+    exports: [MemoryQueue, REQUEST_INBOX],
   };
 }

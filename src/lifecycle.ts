@@ -9,7 +9,7 @@ import { SqliteQueue } from './queue/sqlite-queue.adapter';
  *
  * Nest has closed the HTTP server before `onApplicationShutdown` (no request is taken any
  * more); then the expansion stops (its current transaction commits), delivery stops (its
- * in-flight requests settle), the inbox is flushed and the store closed.
+ * in-flight requests settle), and the store closes, its inbox flushed first.
  */
 @Injectable()
 export class ServiceLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,7 +28,6 @@ export class ServiceLifecycle implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     await this.expansion.stop();
     await this.delivery.stop();
-    await this.store.inbox?.flush();
-    this.store.close();
+    await this.store.close(); // flushes the inbox first
   }
 }

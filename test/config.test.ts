@@ -18,7 +18,7 @@ describe('configuration from the environment', () => {
       corsOrigins: '*',
       adminToken: undefined,
       logLevel: 'info',
-      delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expander: 'thread', expandSharePercent: 10 },
+      delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, leaseTtlMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expander: 'thread', expandSharePercent: 10 },
     });
   });
 

@@ -1,4 +1,4 @@
-import { DeadLetters } from '../queue/dead-letters';
+import { remapWith } from '../queue/remap';
 import { loadMappings } from '../mapping/mapping.registry';
 import { MappingLoadError } from '../mapping/mapping-load.error';
 import { CliIo } from './io';
@@ -19,11 +19,11 @@ export interface DeadLetterOptions {
 export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promise<number> {
   const store = openStoreBeside('dead-letters', o.dataDir, io);
   if (!store) return 1;
-  const dead = new DeadLetters(store.db, () => Date.now());
+  const dead = store.deadLetters;
   try {
     switch (o.action) {
       case 'list': {
-        const { total, items } = dead.list(o.limit);
+        const { total, items } = await dead.list(o.limit);
         if (o.json) io.stdout(JSON.stringify({ total, items }, null, 2) + '\n');
         else {
           for (const d of items) io.stdout(`${d.id}\t${d.failedAt}\t${d.endpoint} ${d.array}\tmessage ${d.messageId}\tuser ${d.userKey}\t${d.reason}\n`);
@@ -33,7 +33,7 @@ export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promi
       }
       case 'show': {
         const [id] = parseIds(o.ids, 'dead-letter');
-        const found = id === undefined ? undefined : dead.show(id);
+        const found = id === undefined ? undefined : await dead.show(id);
         if (!found) {
           io.stderr(`dead-letters: no dead letter ${o.ids[0] ?? ''}\n`);
           return 1;
@@ -45,7 +45,7 @@ export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promi
         const ids = o.all ? 'all' : parseIds(o.ids, 'dead-letter');
         if (ids !== 'all' && ids.length === 0) throw new TypeError('replay takes dead-letter ids or --all');
         const plan = o.remap ? (await loadMappings(o.mappings, () => new Date())).plan : undefined;
-        const result = dead.replay(ids, plan);
+        const result = await dead.replay(ids, plan && remapWith(plan));
         io.stdout(`replayed ${result.replayed} dead letter(s)${o.remap ? ' re-mapped with ' + o.mappings : ''}\n`);
         for (const s of result.skipped) io.stdout(`skipped ${s.id}: ${s.reason}\n`);
         return result.skipped.length > 0 ? 2 : 0;
@@ -53,7 +53,7 @@ export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promi
       case 'purge': {
         const ids = o.all ? 'all' : parseIds(o.ids, 'dead-letter');
         if (ids !== 'all' && ids.length === 0) throw new TypeError('purge takes dead-letter ids or --all');
-        io.stdout(`purged ${dead.purge(ids)} dead letter(s)\n`);
+        io.stdout(`purged ${await dead.purge(ids)} dead letter(s)\n`);
         return 0;
       }
       default:
@@ -64,6 +64,6 @@ export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promi
     io.stderr(`dead-letters: ${error.message}\n`);
     return 1;
   } finally {
-    store.close();
+    await store.close();
   }
 }

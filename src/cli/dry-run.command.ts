@@ -1,4 +1,3 @@
-import { DryRuns } from '../queue/dry-runs';
 import { CliIo } from './io';
 import { openStoreBeside, parseIds } from './store-beside';
 
@@ -20,11 +19,11 @@ const counts = (objects: Readonly<Record<string, number>>) =>
 export async function dryRunCommand(o: DryRunOptions, io: CliIo): Promise<number> {
   const store = openStoreBeside('dry-run', o.dataDir, io);
   if (!store) return 1;
-  const records = new DryRuns(store.db);
+  const records = store.dryRuns;
   try {
     switch (o.action) {
       case 'list': {
-        const { total, items } = records.list(o.limit);
+        const { total, items } = await records.list(o.limit);
         if (o.json) io.stdout(JSON.stringify({ total, items }, null, 2) + '\n');
         else {
           for (const r of items) io.stdout(`${r.id}\t${r.at}\t${r.endpoint}\t${counts(r.objects)}\n`);
@@ -34,7 +33,7 @@ export async function dryRunCommand(o: DryRunOptions, io: CliIo): Promise<number
       }
       case 'show': {
         const [id] = parseIds(o.ids, 'dry-run request');
-        const found = id === undefined ? undefined : records.show(id);
+        const found = id === undefined ? undefined : await records.show(id);
         if (!found) {
           io.stderr(`dry-run: no dry-run request ${o.ids[0] ?? '(give its id)'}\n`);
           return 1;
@@ -45,13 +44,13 @@ export async function dryRunCommand(o: DryRunOptions, io: CliIo): Promise<number
       case 'purge': {
         const ids = o.all ? 'all' : parseIds(o.ids, 'dry-run request');
         if (ids !== 'all' && ids.length === 0) throw new TypeError('purge takes dry-run request ids or --all');
-        io.stdout(`purged ${records.purge(ids)} dry-run request(s)\n`);
+        io.stdout(`purged ${await records.purge(ids)} dry-run request(s)\n`);
         return 0;
       }
       default:
         throw new TypeError(`dry-run takes list, show or purge (got "${o.action}")`);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }

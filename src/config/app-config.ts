@@ -38,6 +38,8 @@ export interface DeliveryConfig {
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
   readonly pauseProbeMs: number;
+  /** How long a lease holds the objects of a round unless extended (the worker extends it while requests are in flight). */
+  readonly leaseTtlMs: number;
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Messages made into work per inbox transaction. */
   readonly expandBatch: number;
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     maxAttempts: int('DELIVERY_MAX_ATTEMPTS', 100, 1, 10_000),
     retryBaseMs: int('DELIVERY_RETRY_BASE_MS', 1000, 1, 600_000),
     pauseProbeMs: int('DELIVERY_PAUSE_PROBE_MS', 30_000, 10, 3_600_000),
+    leaseTtlMs: int('DELIVERY_LEASE_TTL_MS', 30_000, 100, 3_600_000),
     sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
     expandBatch: int('INBOX_EXPAND_BATCH', 1000, 1, 100_000),
     expander: expander === 'loop' ? 'loop' : 'thread',
@@ -200,6 +203,7 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'DELIVERY_MAX_ATTEMPTS',
   'DELIVERY_RETRY_BASE_MS',
   'DELIVERY_PAUSE_PROBE_MS',
+  'DELIVERY_LEASE_TTL_MS',
   'SQLITE_SYNCHRONOUS',
   'INBOX_EXPANDER',
   'INBOX_EXPAND_BATCH',

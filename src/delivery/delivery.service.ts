@@ -3,11 +3,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
-import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { DRY_RUN_SINK, DryRunSink } from '../queue/ports/dry-run-sink.port';
+import { MERGE_MEMORY, MergeMemory } from '../queue/ports/merge-memory.port';
+import { WORK_QUEUE, WorkQueue } from '../queue/ports/work-queue.port';
 import { BrazeSender } from './braze-sender';
 import { DeliveryWorker } from './delivery.worker';
 import { DryRunSender } from './dry-run.sender';
 import { HttpBrazeSender } from './http-braze.sender';
+import { ownerId } from './owner-id';
 import { trackLimits } from './pack';
 
 /** Owns the worker's life: started after boot, drained on SIGTERM, by the service's lifecycle (src/lifecycle.ts). */
@@ -21,20 +24,22 @@ export class DeliveryService {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(CLOCK) clock: Clock,
-    readonly store: SqliteQueue,
     http: HttpService,
     metrics: Metrics,
+    @Inject(WORK_QUEUE) private readonly queue: WorkQueue,
+    @Inject(MERGE_MEMORY) merges: MergeMemory,
+    @Inject(DRY_RUN_SINK) dryRuns: DryRunSink,
   ) {
     const d = config.delivery;
     this.sender =
       config.brazeRestEndpoint !== undefined && config.brazeApiKey !== undefined
         ? new HttpBrazeSender(http, { endpoint: config.brazeRestEndpoint, apiKey: config.brazeApiKey, timeoutMs: d.timeoutMs, maxSockets: d.concurrency })
-        : new DryRunSender((request) => store.recordDryRun(request));
+        : new DryRunSender((request) => dryRuns.record(request));
     const limits = trackLimits(d.trackBatchShape, d.trackBatchSize);
     // Dry-run objects are not delivered: their own counter, so dashboards do not count them as sent.
     const dryRun = this.sender.dryRun;
-    const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000 };
-    this.worker = new DeliveryWorker(store, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
+    const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000, owner: ownerId(), leaseTtlMs: d.leaseTtlMs };
+    this.worker = new DeliveryWorker({ queue, merges }, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
       request: (endpoint, statusClass, seconds) => {
         metrics.brazeRequests.inc({ endpoint, status_class: dryRun ? 'dry_run' : statusClass });
         if (!dryRun) metrics.brazeLatency.observe({ endpoint }, seconds);
@@ -53,10 +58,9 @@ export class DeliveryService {
 
   start(): void {
     if (this.sender.dryRun) this.logger.warn('DRY-RUN: BRAZE_REST_ENDPOINT/BRAZE_API_KEY are not set, so requests are built and kept for inspection, not sent.');
-    for (const note of this.store.inbox?.notes ?? []) this.logger.warn(note);
     this.worker.start();
     // Deduplication entries older than 24 hours are forgotten, so the table stays bounded.
-    this.pruneTimer = setInterval(() => this.store.prune(), 10 * 60_000);
+    this.pruneTimer = setInterval(() => void this.queue.prune().catch((error: Error) => this.logger.warn(`pruning deduplication entries failed: ${error.message}`)), 10 * 60_000);
     this.pruneTimer.unref();
   }
 

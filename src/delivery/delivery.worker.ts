@@ -1,8 +1,9 @@
-import { SqliteQueue } from '../queue/sqlite-queue.adapter';
-import { WorkItem } from '../queue/work-item';
+import { MergeMemory } from '../queue/ports/merge-memory.port';
+import { Lease, Settlement, WorkId, WorkItem, WorkQueue } from '../queue/ports/work-queue.port';
 import { backoffMs, classify, FailedObject, Outcome, rateLimitOf } from './braze-response';
 import { BrazeSender } from './braze-sender';
-import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, perUserCap } from './pack';
+import { keepExtending } from './lease-keeper';
+import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, perUserCap, sendable } from './pack';
 import { RateLimiter } from './rate-limiter';
 
 export interface WorkerOptions {
@@ -13,7 +14,28 @@ export interface WorkerOptions {
   readonly pauseProbeMs: number;
   readonly retryBaseMs: number;
   readonly retryCapMs: number;
+  /** Who holds this worker's leases: one id per instance, made at its start. */
+  readonly owner: string;
+  /** How long a lease holds without being extended; requests in flight extend it every third of that. */
+  readonly leaseTtlMs: number;
 }
+
+/** The store's side of delivery, as ports. */
+export interface DeliveryStore {
+  readonly queue: WorkQueue;
+  readonly merges: MergeMemory;
+}
+
+/** What a round decided, settled in one step when it ends; the lease's other objects go back to the queue. */
+interface RoundSettlement extends Settlement {
+  readonly ack: WorkId[];
+  readonly retry: { id: WorkId; notBefore: number }[];
+  readonly deadLetter: { id: WorkId; reason: string; status: number | null }[];
+  /** The /users/identify pairs Braze merged in the round. */
+  readonly merged: string[];
+}
+
+const NONE_MERGED: ReadonlySet<string> = new Set();
 
 export interface WorkerLog {
   log(message: string): void;
@@ -47,10 +69,11 @@ export interface DeliveryObserver {
 
 /**
  * Leases pending objects, packs them into Braze requests, sends them with bounded
- * concurrency, and settles every object: delivered, retried later, or dead-lettered with
- * Braze's reason. A 401/403 (or a 404 naming the key) pauses everything until a probe
- * succeeds. A request Braze refuses whole for its content (400/413) is split in halves, sent
- * left then right, down to the single objects at fault.
+ * concurrency, and settles the round's objects in one step: delivered, retried later,
+ * dead-lettered with Braze's reason, or back in the queue. A 401/403 (or a 404 naming the
+ * key) pauses everything until a probe succeeds. A request Braze refuses whole for its
+ * content (400/413) is split in halves, sent left then right, down to the single objects at
+ * fault.
  */
 export class DeliveryWorker {
   status: Status = 'stopped';
@@ -67,16 +90,23 @@ export class DeliveryWorker {
   private signalStop: () => void = () => undefined;
   /** Resolves when stop() is called, to cut rate-limit waits short. */
   private stopped: Promise<void> = new Promise((resolve) => (this.signalStop = resolve));
+  private unlisten: (() => void) | null = null;
+  private sweptAt = Number.NEGATIVE_INFINITY;
+  private readonly queue: WorkQueue;
+  private readonly merges: MergeMemory;
 
   constructor(
-    private readonly store: SqliteQueue,
+    store: DeliveryStore,
     private readonly sender: BrazeSender,
     private readonly now: () => number,
     private readonly options: WorkerOptions,
     private readonly log: WorkerLog,
     private readonly random: () => number = Math.random,
     private readonly observer: DeliveryObserver = {},
-  ) {}
+  ) {
+    this.queue = store.queue;
+    this.merges = store.merges;
+  }
 
   limiterFor(endpoint: string): RateLimiter {
     const family = endpoint === '/users/track' ? 'track' : 'users';
@@ -86,14 +116,15 @@ export class DeliveryWorker {
   }
 
   start(): void {
-    this.store.onEnqueued = () => {
+    this.unlisten?.();
+    this.unlisten = this.queue.wakeUp.listen(() => {
       // New work: stop backing off, but keep the flush wait so batches still fill.
       if (this.idleMs > this.options.flushMs) {
         this.idleMs = this.options.flushMs;
         this.nudged = true;
         this.wake?.();
       }
-    };
+    });
     this.stopping = false;
     this.stopped = new Promise((resolve) => (this.signalStop = resolve));
     this.status = 'running';
@@ -106,6 +137,8 @@ export class DeliveryWorker {
     this.signalStop();
     this.wake?.();
     await this.loopDone;
+    this.unlisten?.();
+    this.unlisten = null;
     this.status = 'stopped';
   }
 
@@ -130,18 +163,17 @@ export class DeliveryWorker {
   private async loop(): Promise<void> {
     while (!this.stopping) {
       try {
+        await this.sweepIfDue();
         if (this.status === 'paused') {
           await this.sleep(this.options.pauseProbeMs);
           if (this.stopping) break;
           // A small probe: if the key works again, delivery resumes.
-          const probe = this.store.lease(perUserCap(this.options.limits));
-          if (probe.length > 0) await this.deliverOrRelease(probe);
+          await this.round(perUserCap(this.options.limits));
           continue;
         }
-        const items = this.store.lease(this.roundSize, perUserCap(this.options.limits));
-        if (items.length > 0) await this.deliverOrRelease(items);
-        this.idleMs = items.length > 0 ? this.options.flushMs : Math.min(Math.max(this.idleMs * 2, this.options.flushMs), MAX_IDLE_MS);
-        if (items.length < this.roundSize && !this.stopping) await this.sleep(this.idleMs);
+        const leased = await this.round(this.roundSize);
+        this.idleMs = leased > 0 ? this.options.flushMs : Math.min(Math.max(this.idleMs * 2, this.options.flushMs), MAX_IDLE_MS);
+        if (leased < this.roundSize && !this.stopping) await this.sleep(this.idleMs);
         if (this.nudged && !this.stopping) {
           this.nudged = false;
           await this.sleep(this.options.flushMs); // let the new batch fill before leasing
@@ -153,35 +185,56 @@ export class DeliveryWorker {
     }
   }
 
-  /** If a round fails outside a request (say the store is busy), its objects go back to the queue. */
-  private async deliverOrRelease(items: WorkItem[]): Promise<void> {
-    try {
-      await this.deliver(items);
-    } catch (error) {
-      try {
-        this.store.release(items.map((item) => item.id)); // settled rows are gone; releasing them is a no-op
-      } catch {
-        // The store itself is failing; the leases are released on the next start.
-      }
-      throw error;
-    }
+  /** Expired leases (a stalled or dead owner's) back in the queue, every half lease TTL. */
+  private async sweepIfDue(): Promise<void> {
+    const now = this.now();
+    if (now - this.sweptAt < this.options.leaseTtlMs / 2) return;
+    this.sweptAt = now;
+    const back = await this.queue.sweep();
+    if (back > 0) this.log.warn(`${back} object(s) of expired leases went back to the queue, to be sent again`);
   }
 
-  private async deliver(items: WorkItem[]): Promise<void> {
+  /**
+   * One lease, delivered and settled in one step; what the round did not settle for good
+   * (a stop, a failure, a user's objects past an endpoint change) goes back to the queue
+   * with it. Its lease is extended while requests are in flight. Returns how many objects
+   * were leased.
+   */
+  private async round(limit: number): Promise<number> {
+    const ttl = this.options.leaseTtlMs;
+    const lease = await this.queue.lease(this.options.owner, { limit, perUser: perUserCap(this.options.limits) }, ttl);
+    if (lease.items.length === 0) return 0;
+    const round: RoundSettlement = { ack: [], retry: [], deadLetter: [], merged: [] };
+    const stopExtending = keepExtending(this.queue, lease, ttl, this.log);
+    try {
+      await this.deliver(sendable(lease.items), round);
+    } finally {
+      stopExtending();
+      await this.settleRound(lease, round);
+    }
+    return lease.items.length;
+  }
+
+  private async settleRound(lease: Lease, round: RoundSettlement): Promise<void> {
+    // Braze merged these whatever becomes of the lease.
+    if (round.merged.length > 0) await this.merges.remember(round.merged);
+    const result = await this.queue.settle(lease, round);
+    if (!result.settled) this.log.warn(`a round's settlement was refused (${result.reason}); its objects will be sent again`);
+  }
+
+  private async deliver(items: readonly WorkItem[], round: RoundSettlement): Promise<void> {
     const send: WorkItem[] = [];
-    const skipped: number[] = [];
     const keys = new Set<string>();
+    const mergeKeys = items.flatMap((item) => (item.mergeKey === null ? [] : [item.mergeKey]));
+    const merged = mergeKeys.length > 0 ? await this.merges.merged(mergeKeys) : NONE_MERGED;
     for (const item of items) {
-      if (item.mergeKey !== null && (keys.has(item.mergeKey) || this.store.isMerged(item.mergeKey))) {
-        skipped.push(item.id);
+      if (item.mergeKey !== null && (keys.has(item.mergeKey) || merged.has(item.mergeKey))) {
+        round.ack.push(item.id);
+        this.counters.mergesSkipped++;
         continue;
       }
       if (item.mergeKey !== null) keys.add(item.mergeKey);
       send.push(item);
-    }
-    if (skipped.length > 0) {
-      this.store.ack(skipped);
-      this.counters.mergesSkipped += skipped.length;
     }
     const requests = pack(send, this.options.limits);
     let next = 0;
@@ -189,23 +242,18 @@ export class DeliveryWorker {
       while (next < requests.length) {
         const request = requests[next++];
         try {
-          await this.sendOne(request);
+          await this.sendOne(request, round);
         } catch (error) {
-          // Never leave objects leased: a leased object blocks every later object of its user.
-          this.log.error(`settling a ${request.endpoint} request failed, its objects go back to the queue: ${error instanceof Error ? error.message : String(error)}`);
-          try {
-            this.store.release(request.placed.map((p) => p.item.id));
-          } catch {
-            // The store itself is failing; the leases are released on the next start.
-          }
+          // Left unsettled, its objects go back to the queue with the round's settlement.
+          this.log.error(`a ${request.endpoint} request failed, its objects go back to the queue: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
     });
     await Promise.all(lanes);
   }
 
-  /** Sends one request and settles its objects; true when every one of them is settled for good (delivered or dead-lettered). */
-  private async sendOne(request: PackedRequest, depth = 0): Promise<boolean> {
+  /** Sends one request and records its objects' fate in the round; true when every one of them is settled for good (delivered or dead-lettered). */
+  private async sendOne(request: PackedRequest, round: RoundSettlement, depth = 0): Promise<boolean> {
     const limiter = this.limiterFor(request.endpoint);
     let wait = limiter.delay(this.now());
     if (wait > 0) {
@@ -214,10 +262,7 @@ export class DeliveryWorker {
     }
     while (wait > 0) {
       await Promise.race([new Promise((r) => setTimeout(r, wait).unref()), this.stopped]);
-      if (this.stopping) {
-        this.store.release(request.placed.map((p) => p.item.id));
-        return false;
-      }
+      if (this.stopping) return false; // unsettled: back to the queue with the round
       // A timer may fire a little before the clock says; a 429's block is waited out in full.
       wait = limiter.blockedFor(this.now());
     }
@@ -228,8 +273,8 @@ export class DeliveryWorker {
     const statusClass = 'networkError' in reply ? 'network' : `${Math.floor(reply.status / 100)}xx`;
     this.counters.requests[statusClass] = (this.counters.requests[statusClass] ?? 0) + 1;
     this.observer.request?.(request.endpoint, statusClass, (performance.now() - started) / 1000);
-    if (outcome.kind === 'split') return this.split(request, outcome, depth);
-    this.settle(request, outcome, 'networkError' in reply ? null : reply.status);
+    if (outcome.kind === 'split') return this.split(request, round, outcome, depth);
+    this.settle(request, round, outcome, 'networkError' in reply ? null : reply.status);
     return outcome.kind === 'delivered' || outcome.kind === 'reject';
   }
 
@@ -239,10 +284,10 @@ export class DeliveryWorker {
    * goes back to the queue, where it stays behind the left's retries. What Braze refuses
    * alone is dead-lettered with Braze's reason.
    */
-  private async split(request: PackedRequest, outcome: Extract<Outcome, { kind: 'split' }>, depth: number): Promise<boolean> {
+  private async split(request: PackedRequest, round: RoundSettlement, outcome: Extract<Outcome, { kind: 'split' }>, depth: number): Promise<boolean> {
     const named = new Map(outcome.failed.map((f) => [`${f.array}/${f.index}`, f.reason]));
     if (request.placed.length === 1 || request.placed.every((p) => named.has(`${p.array}/${p.index}`))) {
-      this.deadLetter(request, request.placed.map((p) => ({ array: p.array, index: p.index, reason: named.get(`${p.array}/${p.index}`) ?? outcome.reason })), outcome.status);
+      this.deadLetter(request, round, request.placed.map((p) => ({ array: p.array, index: p.index, reason: named.get(`${p.array}/${p.index}`) ?? outcome.reason })), outcome.status);
       return true;
     }
     if (depth === 0) {
@@ -250,22 +295,22 @@ export class DeliveryWorker {
       this.log.warn(`Braze refused a ${request.endpoint} request of ${request.placed.length} objects (${outcome.reason})${hint}; sending it in halves to find the objects at fault`);
     }
     const [left, right] = halves(request);
-    if (!(await this.sendOne(left, depth + 1))) {
-      this.store.release(right.placed.map((p) => p.item.id));
-      return false;
-    }
-    return this.sendOne(right, depth + 1);
+    // The right half is left unsettled when the left must wait: it goes back to the queue, behind it.
+    if (!(await this.sendOne(left, round, depth + 1))) return false;
+    return this.sendOne(right, round, depth + 1);
   }
 
-  private settle(request: PackedRequest, outcome: Exclude<Outcome, { kind: 'split' }>, status: number | null): void {
+  private settle(request: PackedRequest, round: RoundSettlement, outcome: Exclude<Outcome, { kind: 'split' }>, status: number | null): void {
     const ids = request.placed.map((p) => p.item.id);
     switch (outcome.kind) {
       case 'delivered': {
         const failed = new Set(outcome.failed.map((f) => `${f.array}/${f.index}`));
         const done = request.placed.filter((p) => !failed.has(`${p.array}/${p.index}`));
-        this.deadLetter(request, outcome.failed, status);
-        this.store.ack(done.map((p) => p.item.id));
-        this.store.markMerged(done.flatMap((p) => (p.item.mergeKey === null ? [] : [p.item.mergeKey])));
+        this.deadLetter(request, round, outcome.failed, status);
+        for (const p of done) {
+          round.ack.push(p.item.id);
+          if (p.item.mergeKey !== null) round.merged.push(p.item.mergeKey);
+        }
         this.counters.objectsDelivered += done.length;
         this.observer.delivered?.(done.length);
         if (this.status === 'paused') this.resume();
@@ -277,7 +322,7 @@ export class DeliveryWorker {
         // Decided per object: a fresh object packed beside an old one keeps its own count.
         const spent = request.placed.filter((p) => p.item.attempts + 1 >= this.options.maxAttempts).map((p) => p.item);
         if (spent.length > 0) {
-          this.store.deadLetter(spent.map((item) => ({ id: item.id, reason: `gave up after ${item.attempts + 1} attempts: ${outcome.reason}`, status })));
+          for (const item of spent) round.deadLetter.push({ id: item.id, reason: `gave up after ${item.attempts + 1} attempts: ${outcome.reason}`, status });
           this.counters.objectsDeadLettered += spent.length;
           this.observer.deadLettered?.(spent.length);
         }
@@ -285,18 +330,18 @@ export class DeliveryWorker {
         if (again.length === 0) return;
         const attempts = Math.max(...again.map((item) => item.attempts)) + 1;
         const delay = Math.max(backoffMs(attempts - 1, this.random(), this.options.retryBaseMs, this.options.retryCapMs), outcome.retryAfterMs ?? 0);
-        this.store.retry(again.map((item) => item.id), now + delay);
+        for (const item of again) round.retry.push({ id: item.id, notBefore: now + delay });
         this.counters.objectsRetried += again.length;
         this.observer.retried?.(again.length);
         this.log.warn(`Braze ${request.endpoint} will be retried in ${delay} ms (${again.length} objects): ${outcome.reason}`);
         return;
       }
       case 'pause':
-        this.store.release(ids);
+        // Unsettled: back to the queue with the round.
         this.pause(outcome.reason);
         return;
       case 'reject':
-        this.store.deadLetter(ids.map((id) => ({ id, reason: outcome.reason, status })));
+        for (const id of ids) round.deadLetter.push({ id, reason: outcome.reason, status });
         this.counters.objectsDeadLettered += ids.length;
         this.observer.deadLettered?.(ids.length);
         this.log.warn(`Braze refused ${request.endpoint} (${ids.length} objects dead-lettered): ${outcome.reason}`);
@@ -305,11 +350,11 @@ export class DeliveryWorker {
   }
 
   /** Dead-letters the objects Braze refused one by one, and says so: how many, and Braze's reasons with their counts. */
-  private deadLetter(request: PackedRequest, failed: readonly FailedObject[], status: number | null): void {
+  private deadLetter(request: PackedRequest, round: RoundSettlement, failed: readonly FailedObject[], status: number | null): void {
     const reasons = new Map(failed.map((f) => [`${f.array}/${f.index}`, f.reason]));
     const dead = request.placed.filter((p) => reasons.has(`${p.array}/${p.index}`));
     if (dead.length === 0) return;
-    this.store.deadLetter(dead.map((p) => ({ id: p.item.id, reason: reasons.get(`${p.array}/${p.index}`)!, status })));
+    for (const p of dead) round.deadLetter.push({ id: p.item.id, reason: reasons.get(`${p.array}/${p.index}`)!, status });
     this.counters.objectsDeadLettered += dead.length;
     this.observer.deadLettered?.(dead.length);
     const counts = new Map<string, number>();

@@ -9,10 +9,10 @@ import { BrazeSender } from './braze-sender';
 export class DryRunSender implements BrazeSender {
   readonly dryRun = true;
 
-  constructor(private readonly keep: (request: BrazeRequest) => void) {}
+  constructor(private readonly keep: (request: BrazeRequest) => Promise<void>) {}
 
   async send(request: BrazeRequest): Promise<BrazeReply> {
-    this.keep(request);
+    await this.keep(request);
     const counts: Record<string, unknown> = { message: 'success (dry-run: not sent)' };
     for (const [key, value] of Object.entries(request.body)) if (Array.isArray(value)) counts[`${key}_processed`] = value.length;
     return { status: 201, headers: {}, body: counts };

@@ -1,5 +1,5 @@
 import { BrazeRequest } from '../engine';
-import { WorkItem } from '../queue/work-item';
+import { WorkItem } from '../queue/ports/work-queue.port';
 
 const TRACK_ORDER = ['attributes', 'events', 'purchases'];
 
@@ -34,6 +34,26 @@ export function objectsPerTrackRequest(limits: PackLimits): number {
 export interface PackedRequest extends BrazeRequest {
   /** The work items in the request, with where each sits: body[array][index]. */
   readonly placed: readonly { readonly item: WorkItem; readonly array: string; readonly index: number }[];
+}
+
+/**
+ * What of a lease goes out this round: each user's objects up to the first whose endpoint
+ * differs from the user's first (different endpoints go in different, concurrent requests,
+ * so a later one could overtake an earlier one). The rest wait in the queue for a later round.
+ */
+export function sendable(items: readonly WorkItem[]): WorkItem[] {
+  const endpointOf = new Map<string, string>();
+  const stopped = new Set<string>();
+  return items.filter((item) => {
+    if (stopped.has(item.userKey)) return false;
+    const first = endpointOf.get(item.userKey);
+    if (first === undefined) endpointOf.set(item.userKey, item.endpoint);
+    else if (first !== item.endpoint) {
+      stopped.add(item.userKey);
+      return false;
+    }
+    return true;
+  });
 }
 
 /** The most objects of one user that a lease may take in one round: they must fit one request. */

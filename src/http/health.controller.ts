@@ -1,9 +1,10 @@
-import { Controller, Get, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DeliveryService } from '../delivery/delivery.service';
 import { MappingRegistry } from '../mapping/mapping.registry';
-import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { REQUEST_INBOX, RequestInbox } from '../queue/ports/request-inbox.port';
+import { WORK_QUEUE, WorkQueue } from '../queue/ports/work-queue.port';
 
 /**
  * Liveness and readiness. Ready: a mapping plan is loaded, the queue store answers, and
@@ -17,7 +18,8 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     private readonly mappings: MappingRegistry,
-    @Optional() private readonly store?: SqliteQueue,
+    @Inject(REQUEST_INBOX) private readonly inbox: RequestInbox,
+    @Optional() @Inject(WORK_QUEUE) private readonly queue?: WorkQueue,
     @Optional() private readonly delivery?: DeliveryService,
   ) {}
 
@@ -37,14 +39,15 @@ export class HealthController {
         const { version, active, lastRefused } = this.mappings.status;
         return this.indicator.check('mappings').up({ version, hash: active.hash.slice(0, 12), lastReloadRefused: lastRefused !== null });
       },
-      () => {
+      async () => {
         const check = this.indicator.check('queue');
-        if (!this.store) return check.up({ store: 'memory' });
         try {
-          this.store.db.prepare('SELECT 1').get();
-          const failure = this.store.inbox?.failure;
-          if (failure) return check.down({ error: failure.message });
-          return check.up({ ...this.store.stats() });
+          const inbox = await this.inbox.health();
+          if (!inbox.up) return check.down({ error: inbox.error });
+          if (!this.queue) return check.up({ store: 'memory' });
+          const queue = await this.queue.health();
+          if (!queue.up) return check.down({ error: queue.error });
+          return check.up({ ...(await this.queue.stats()) });
         } catch (error) {
           return check.down({ error: (error as Error).message });
         }

@@ -1,6 +1,6 @@
 import { mapMessage, MappingPlan, MapResult } from '../engine';
 import { isJsonObject } from '../engine/json';
-import { QueuedMessage } from '../queue/delivery-queue.port';
+import { QueuedMessage } from '../queue/ports/work-queue.port';
 import { dropCodeOf } from './drop-codes';
 import { BatchEnvelope, enrich } from './enrich';
 import { IngestError, Rejection } from './ingest-error';

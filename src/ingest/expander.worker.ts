@@ -1,11 +1,10 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { join } from 'node:path';
 import { compileMappingSet, MappingPlan, MappingSource } from '../engine';
-import { InboxReader, LogPosition } from '../queue/inbox-reader';
+import { LogPosition } from '../queue/inbox-reader';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { FromExpander, ExpanderThreadData, ToExpander } from './expander-messages';
-import { expansionOf, InboxExpander } from './inbox-expander';
+import { InboxExpander } from './inbox-expander';
 
 /**
  * The expansion thread: its own SQLite connection, its own reader of the inbox, its own
@@ -38,7 +37,7 @@ try {
 let plan = compile(data.sources);
 let writeEnd: LogPosition = data.writeEnd;
 const store = new SqliteQueue(data.dataDir, () => Date.now(), { synchronous: data.synchronous, beside: true });
-const reader = new InboxReader(join(data.dataDir, 'inbox'), store.inboxPosition(), () => writeEnd);
+const inbox = store.inboxSourceBeside(() => writeEnd);
 
 // The service's loop, as it last reported. Under saturation the thread holds back: on a
 // machine with few cores a thread that never sleeps crowds the request path and its clients
@@ -46,7 +45,7 @@ const reader = new InboxReader(join(data.dataDir, 'inbox'), store.inboxPosition(
 let saturated = false;
 const load = { saturated: () => saturated, mark: () => undefined };
 
-const expander = new InboxExpander((max, of) => store.expandFrom(reader, max, of), () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, load }, {
+const expander = new InboxExpander({ inbox, queue: store }, () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, load }, {
   expanded: (report) => post({ type: 'expanded', ...report }),
   warn: (message) => post({ type: 'warn', message }),
 });
@@ -61,8 +60,9 @@ port.on('message', (message: ToExpander) => {
     plan = compile(message.sources);
   } else if (message.type === 'stop') {
     void expander.stop().then(() => {
-      reader.close();
-      store.close();
+      inbox.close();
+      return store.close();
+    }).then(() => {
       port.close(); // nothing left to keep the thread alive: it exits, which is what the service waits for
     });
   }

@@ -27,7 +27,7 @@ export class ExpansionService {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    store: SqliteQueue,
+    private readonly store: SqliteQueue,
     mappings: MappingRegistry,
     metrics: Metrics,
     @Inject(NEW_WORK_SIGNAL) newWork: NewWorkSignal,
@@ -57,6 +57,8 @@ export class ExpansionService {
   }
 
   start(): void {
+    // What opening the inbox found (a torn tail cut, a read position clamped) is the expansion's to say.
+    for (const note of this.store.inbox?.notes ?? []) this.logger.warn(note);
     this.host.start();
   }
 

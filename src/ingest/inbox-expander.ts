@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { MappingPlan } from '../engine';
-import { ExpandResult, Expansion, expandSafely, InboxEntry, Refusal, WHOLE_REQUEST } from '../queue/inbox';
+import { ExpandResult, MappedRequest, expandSafely, WHOLE_REQUEST } from '../queue/inbox';
+import { InboxEntry, InboxSource } from '../queue/ports/request-inbox.port';
+import { QueuedMessage, Refusal, WorkQueue } from '../queue/ports/work-queue.port';
 import { admit, IngestSource, isSized, unpack, userKeyOf } from './admit';
 import { LoadSignal, ownLoopLoad } from './loop-load';
 
@@ -13,8 +15,11 @@ export interface ExpanderOptions {
   readonly load?: LoadSignal;
 }
 
-/** One transaction's worth: `SqliteQueue.expandInbox`, or `expandFrom` with a reader of the expansion's own. */
-export type ExpandStep = (maxMessages: number, expansionOf: (entry: InboxEntry) => Expansion) => ExpandResult;
+/** Where the expansion reads stored requests, and where it commits the work it makes of them. */
+export interface ExpansionEnds {
+  readonly inbox: InboxSource;
+  readonly queue: Pick<WorkQueue, 'commit'>;
+}
 
 /** What one committed transaction made, for the metrics. */
 export interface ExpansionReport extends ExpandResult {
@@ -31,7 +36,7 @@ export interface ExpanderObserver {
 }
 
 /** Admits a stored request again, with the plan of now, exactly as the request path admitted it. */
-export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
+export function expansionOf(entry: InboxEntry, plan: MappingPlan): MappedRequest {
   const source = entry.source as IngestSource;
   const unpacked = unpack(source, JSON.parse(entry.body.toString('utf8')));
   const admitted = admit(unpacked, { receivedAt: entry.receivedAt, idBase: entry.idBase, sized: isSized(entry.body) }, plan, new Set(entry.skip));
@@ -41,6 +46,34 @@ export function expansionOf(entry: InboxEntry, plan: MappingPlan): Expansion {
     return { index: r.index, messageId, userKey: message ? userKeyOf(message) : '', code: String(r.code), message: r.message, payload: message ?? unpacked.messages[r.index] };
   });
   return { messages: admitted.queued, refused, objects: admitted.objects };
+}
+
+/**
+ * The oldest stored requests, mapped first and then committed in one step with how far the
+ * inbox has been read; null when the inbox is caught up.
+ */
+export async function expandBatch(ends: ExpansionEnds, plan: MappingPlan, maxMessages: number): Promise<ExpansionReport | null> {
+  const { entries, position } = await ends.inbox.read(maxMessages);
+  if (entries.length === 0) return null;
+  const objects = new Map<string, number>();
+  const refusedCodes: string[] = [];
+  const queued: QueuedMessage[] = [];
+  const refused: Refusal[] = [];
+  let messages = 0;
+  for (const entry of entries) {
+    const mapped = expandSafely(entry, (e) => expansionOf(e, plan));
+    for (const [kind, n] of mapped.objects) objects.set(kind, (objects.get(kind) ?? 0) + n);
+    // One code per message: a request refused whole stands for all its messages.
+    for (const r of mapped.refused) for (let i = r.index === WHOLE_REQUEST ? entry.messages : 1; i > 0; i--) refusedCodes.push(r.code);
+    for (const m of mapped.messages) queued.push(m);
+    for (const r of mapped.refused) refused.push(r);
+    messages += entry.messages;
+  }
+  const committed = await ends.queue.commit({ messages: queued, refused, inboxPosition: position });
+  await ends.inbox.advance(position, entries.length, messages);
+  const dropped = new Map<string, number>();
+  for (const code of committed.dropped) dropped.set(code, (dropped.get(code) ?? 0) + 1);
+  return { requests: entries.length, messages, duplicates: committed.duplicates, refused: refused.length, dropped: [...dropped], objects: [...objects], refusedCodes };
 }
 
 /** One line per transaction, whatever the number of messages: the counts by code, and where they add up. */
@@ -77,7 +110,7 @@ export class InboxExpander {
 
   /** Its host calls `kick()` whenever requests have been appended to the inbox. */
   constructor(
-    private readonly expand: ExpandStep,
+    private readonly ends: ExpansionEnds,
     private readonly plan: () => MappingPlan,
     private readonly options: ExpanderOptions,
     private readonly observer: ExpanderObserver = {},
@@ -128,19 +161,9 @@ export class InboxExpander {
       // On a shared loop: requests are saturating it when it found no time to idle while this waited.
       const saturated = this.load.saturated();
       const started = performance.now();
-      // Counted afresh per transaction: a rolled-back one made nothing.
-      const objects = new Map<string, number>();
-      const refusedCodes: string[] = [];
-      let result;
+      let report;
       try {
-        result = this.expand(this.options.batchMessages, (entry) => {
-          // Made safe here, not only in the store, so that a request that cannot be read again is counted too.
-          const expansion = expandSafely(entry, (e) => expansionOf(e, this.plan()));
-          for (const [kind, n] of expansion.objects) objects.set(kind, (objects.get(kind) ?? 0) + n);
-          // One code per message: a request refused whole stands for all its messages.
-          for (const r of expansion.refused) for (let i = r.index === WHOLE_REQUEST ? entry.messages : 1; i > 0; i--) refusedCodes.push(r.code);
-          return expansion;
-        });
+        report = await expandBatch(this.ends, this.plan(), this.options.batchMessages);
       } catch (error) {
         // The store is busy or failing: the requests stay in the inbox and are tried again.
         this.observer.warn?.(`inbox expansion failed, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
@@ -148,10 +171,10 @@ export class InboxExpander {
         this.load.mark();
         continue;
       }
-      if (result.requests === 0) return;
-      this.observer.expanded?.({ ...result, objects: [...objects], refusedCodes });
-      if (result.refused > 0) this.observer.warn?.(`${refusedCodes.length} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
-      if (result.dropped.length > 0) this.observer.warn?.(droppedLine(result.dropped));
+      if (report === null) return;
+      this.observer.expanded?.(report);
+      if (report.refused > 0) this.observer.warn?.(`${report.refusedCodes.length} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
+      if (report.dropped.length > 0) this.observer.warn?.(droppedLine(report.dropped));
       // Saturated, rest long enough to take only the configured share; otherwise go straight on.
       const took = performance.now() - started;
       this.nextAt = performance.now() + (saturated ? took * (1 / this.options.shareUnderLoad - 1) : 0);

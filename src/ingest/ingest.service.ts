@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
-import { DELIVERY_QUEUE, DeliveryQueue } from '../queue/delivery-queue.port';
+import { REQUEST_INBOX, RequestInbox } from '../queue/ports/request-inbox.port';
 import { IngestSource, isSized, unpack, Unpacked, validate } from './admit';
 import { verifySignature, WriteKeyVerifier, writeKeyFrom } from './auth';
 import { IngestError, Rejection } from './ingest-error';
@@ -32,7 +32,7 @@ export class IngestService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(DELIVERY_QUEUE) private readonly queue: DeliveryQueue,
+    @Inject(REQUEST_INBOX) private readonly queue: RequestInbox,
     @Inject(REJECTION_LOG) private readonly rejections: RejectionLog,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: Metrics,

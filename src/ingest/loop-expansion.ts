@@ -15,7 +15,7 @@ export class LoopExpansion implements ExpansionHost {
     options: Omit<ExpanderOptions, 'load'>,
     observer: ExpanderObserver,
   ) {
-    this.expander = new InboxExpander((max, of) => store.expandInbox(max, of), plan, options, observer);
+    this.expander = new InboxExpander({ inbox: store.inboxSource(), queue: store }, plan, options, observer);
   }
 
   start(): void {

@@ -3,11 +3,12 @@ import { DROP_CODE_NAMES } from '../ingest/drop-codes';
 
 export const METRICS_PREFIX = 'segment_braze_';
 
+/** Read at each scrape; the store may answer asynchronously. */
 export interface QueueGauges {
-  depth(): number;
-  inbox(): number;
-  oldestAgeSeconds(): number;
-  deadLetters(): number;
+  depth(): Promise<number>;
+  inbox(): Promise<number>;
+  oldestAgeSeconds(): Promise<number>;
+  deadLetters(): Promise<number>;
 }
 
 /**
@@ -46,9 +47,9 @@ export class Metrics {
     // Every code from the start, so that a rate or an alert over them has a series before the first drop.
     for (const code of DROP_CODE_NAMES) this.dropped.inc({ code }, 0);
     if (!queue) return;
-    new Gauge({ name: `${this.p}queue_depth`, help: 'Braze objects waiting for delivery', registers: [this.registry], collect() { this.set(queue.depth()); } });
-    new Gauge({ name: `${this.p}inbox_messages`, help: 'Accepted messages not yet made into Braze objects', registers: [this.registry], collect() { this.set(queue.inbox()); } });
-    new Gauge({ name: `${this.p}queue_oldest_age_seconds`, help: 'Age of the oldest pending object', registers: [this.registry], collect() { this.set(queue.oldestAgeSeconds()); } });
-    new Gauge({ name: `${this.p}dead_letters`, help: 'Objects in the dead-letter store', registers: [this.registry], collect() { this.set(queue.deadLetters()); } });
+    new Gauge({ name: `${this.p}queue_depth`, help: 'Braze objects waiting for delivery', registers: [this.registry], async collect() { this.set(await queue.depth()); } });
+    new Gauge({ name: `${this.p}inbox_messages`, help: 'Accepted messages not yet made into Braze objects', registers: [this.registry], async collect() { this.set(await queue.inbox()); } });
+    new Gauge({ name: `${this.p}queue_oldest_age_seconds`, help: 'Age of the oldest pending object', registers: [this.registry], async collect() { this.set(await queue.oldestAgeSeconds()); } });
+    new Gauge({ name: `${this.p}dead_letters`, help: 'Objects in the dead-letter store', registers: [this.registry], async collect() { this.set(await queue.deadLetters()); } });
   }
 }

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { mapMessage, MappingPlan } from '../engine';
-import { DeadLetter, UNMAPPED } from './work-item';
-import { WorkRow, workRowsOf } from './work-rows';
+import { DeadLetter, DeadLetterStore, Remap, ReplayResult, StoredDeadLetter } from './ports/dead-letter-store.port';
+import { WorkObject } from './ports/work-queue.port';
+import { NEVER_MAPPED } from './remap';
+import { UNMAPPED } from './work-item';
 
 interface Row {
   id: number;
@@ -9,8 +10,10 @@ interface Row {
   user_key: string;
   endpoint: string;
   arr: string;
+  options: string | null;
   object: string;
   position: number;
+  merge_key: string | null;
   attempts: number;
   reason: string;
   status: number | null;
@@ -33,29 +36,24 @@ function toDeadLetter(r: Row): DeadLetter {
   };
 }
 
-export interface ReplayResult {
-  replayed: number;
-  /** With re-mapping: dead letters the current mapping no longer produces an object for. */
-  skipped: { id: number; reason: string }[];
-}
+const toStored = (r: Row): StoredDeadLetter => ({ ...toDeadLetter(r), position: r.position, message: r.payload ? JSON.parse(r.payload) : null });
 
-/** Inspect, replay and purge failed work, on the same SQLite file the service uses. */
-export class DeadLetters {
+/** The `dead_letters` table: inspected, replayed and purged, by the CLI beside a running service too. */
+export class SqliteDeadLetters implements DeadLetterStore {
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number,
   ) {}
 
-  list(limit: number, offset = 0): { total: number; items: DeadLetter[] } {
-    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM dead_letters').get() as { n: number }).n;
+  async list(limit: number, offset = 0): Promise<{ total: number; items: DeadLetter[] }> {
+    const total = this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters').get()!.n;
     const rows = this.db.prepare<[number, number], Row>('SELECT * FROM dead_letters ORDER BY id LIMIT ? OFFSET ?').all(limit, offset);
     return { total, items: rows.map(toDeadLetter) };
   }
 
-  show(id: number): (DeadLetter & { message: unknown }) | undefined {
+  async show(id: number): Promise<(DeadLetter & { readonly message: unknown }) | undefined> {
     const row = this.db.prepare<[number], Row>('SELECT * FROM dead_letters WHERE id = ?').get(id);
-    if (!row) return undefined;
-    return { ...toDeadLetter(row), message: row.payload ? JSON.parse(row.payload) : null };
+    return row && { ...toDeadLetter(row), message: row.payload ? JSON.parse(row.payload) : null };
   }
 
   private select(ids: readonly number[] | 'all'): Row[] {
@@ -65,73 +63,37 @@ export class DeadLetters {
   }
 
   /**
-   * Puts dead letters back in the queue, at its end. With a plan, each object is mapped again
-   * from the stored Segment message (after a mapping fix); otherwise it is re-sent as stored
-   * (after a key or plan fix).
+   * Puts dead letters back in the queue, at its end: each object as stored, or what `remap`
+   * makes of it, worked out before the transaction. A dead letter another replay or purge
+   * took meanwhile is left alone.
    */
-  replay(ids: readonly number[] | 'all', plan?: MappingPlan): ReplayResult {
-    const insert = this.db.prepare(
-      'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) SELECT message_id, user_key, endpoint, arr, options, ?, position, merge_key, ?, payload FROM dead_letters WHERE id = ?',
+  async replay(ids: readonly number[] | 'all', remap?: Remap): Promise<ReplayResult> {
+    const result: ReplayResult = { replayed: 0, skipped: [] };
+    const replays: { row: Row; objects: readonly WorkObject[] | 'as stored' }[] = [];
+    for (const row of this.select(ids)) {
+      const objects = remap ? remap(toStored(row)) : row.endpoint === UNMAPPED ? NEVER_MAPPED : 'as stored';
+      if (typeof objects === 'string' && objects !== 'as stored') result.skipped.push({ id: row.id, reason: objects });
+      else replays.push({ row, objects });
+    }
+    const remove = this.db.prepare<[number]>('DELETE FROM dead_letters WHERE id = ?');
+    const put = this.db.prepare(
+      'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
-    return this.db.transaction((): ReplayResult => {
-      const result: ReplayResult = { replayed: 0, skipped: [] };
-      const putRow = this.db.prepare(
-        'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      for (const row of this.select(ids)) {
-        if (row.endpoint === UNMAPPED) {
-          // Never made into objects: every object the mapping makes of the message now.
-          const rows = plan ? mapWhole(plan, row) : 'it was never mapped: replay it with --remap once the mapping serves it';
-          if (typeof rows === 'string') {
-            result.skipped.push({ id: row.id, reason: rows });
-            continue;
-          }
-          for (const w of rows) putRow.run(row.message_id, row.user_key, w.endpoint, w.array, w.options, w.object, w.position, w.mergeKey, this.now(), row.payload);
-          remove.run(row.id);
-          result.replayed++;
-          continue;
-        }
-        let object = row.object;
-        if (plan) {
-          const stored = row.payload;
-          const remapped = stored ? remap(plan, JSON.parse(stored), row) : 'the original message is no longer stored';
-          if (typeof remapped === 'string') {
-            result.skipped.push({ id: row.id, reason: remapped });
-            continue;
-          }
-          object = JSON.stringify(remapped);
-        }
-        insert.run(object, this.now(), row.id);
-        remove.run(row.id);
+    this.db.transaction(() => {
+      for (const { row, objects } of replays) {
+        if (remove.run(row.id).changes === 0) continue;
+        const now = this.now();
+        if (objects === 'as stored') put.run(row.message_id, row.user_key, row.endpoint, row.arr, row.options, row.object, row.position, row.merge_key, now, row.payload);
+        else for (const o of objects) put.run(row.message_id, row.user_key, o.endpoint, o.array, o.options && JSON.stringify(o.options), JSON.stringify(o.object), o.position, o.mergeKey, now, row.payload);
         result.replayed++;
       }
-      return result;
     })();
+    return result;
   }
 
-  purge(ids: readonly number[] | 'all'): number {
+  async purge(ids: readonly number[] | 'all'): Promise<number> {
     if (ids === 'all') return this.db.prepare('DELETE FROM dead_letters').run().changes;
     const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
     return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
   }
-}
-
-/** Every object the current mapping makes of a message it could not map before, or why not. */
-function mapWhole(plan: MappingPlan, row: Row): WorkRow[] | string {
-  if (!row.payload) return 'the original message is no longer stored';
-  const result = mapMessage(plan, JSON.parse(row.payload));
-  if (!result.ok) return `the mapping still fails: ${result.error.code} ${result.error.message}`;
-  const rows = workRowsOf(result.requests);
-  // Replayed into nothing, it would vanish uncounted: it stays a dead letter, to purge once read.
-  if (rows.length === 0) return `the mapping makes no Braze object of it (${result.warnings.map((w) => w.code).join(', ') || 'no warnings'})`;
-  return rows;
-}
-
-/** The object the current mapping makes at the same place (endpoint, array, position). */
-function remap(plan: MappingPlan, message: unknown, row: Row): Record<string, unknown> | string {
-  const result = mapMessage(plan, message);
-  if (!result.ok) return `the mapping now fails: ${result.error.code} ${result.error.message}`;
-  const objects = result.requests.filter((r) => r.endpoint === row.endpoint).flatMap((r) => (Array.isArray(r.body[row.arr]) ? (r.body[row.arr] as Record<string, unknown>[]) : []));
-  return objects[row.position] ?? `the mapping no longer makes ${row.endpoint} ${row.arr}[${row.position}]`;
 }

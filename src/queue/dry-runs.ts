@@ -1,14 +1,6 @@
 import Database from 'better-sqlite3';
-
-/** One request a dry-run service built and kept instead of sending it. */
-export interface DryRunRecord {
-  readonly id: number;
-  readonly at: string;
-  readonly endpoint: string;
-  /** Objects per body array (`attributes: 3`), so a listing need not print the bodies. */
-  readonly objects: Readonly<Record<string, number>>;
-  readonly body: Record<string, unknown>;
-}
+import { BrazeRequest } from '../engine';
+import { DryRunRecord, DryRunSink } from './ports/dry-run-sink.port';
 
 interface Row {
   id: number;
@@ -17,6 +9,8 @@ interface Row {
   at: number;
 }
 
+const KEEP = 10_000;
+
 function toRecord(row: Row): DryRunRecord {
   const body = JSON.parse(row.body) as Record<string, unknown>;
   // fromEntries defines own members, whatever the stored keys are called.
@@ -24,23 +18,37 @@ function toRecord(row: Row): DryRunRecord {
   return { id: row.id, at: new Date(row.at).toISOString(), endpoint: row.endpoint, objects, body };
 }
 
-/** Reads and purges the `dry_run` table that the dry-run sender fills, on the service's SQLite file. */
-export class DryRuns {
-  constructor(private readonly db: Database.Database) {}
+/** The `dry_run` table: what a dry-run service built instead of sending it, the most recent KEEP requests. */
+export class SqliteDryRuns implements DryRunSink {
+  private readonly s;
 
-  /** The most recent `limit` records, most recent first, and how many are kept. */
-  list(limit: number): { total: number; items: DryRunRecord[] } {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number,
+  ) {
+    this.s = {
+      insert: db.prepare('INSERT INTO dry_run (endpoint, body, at) VALUES (?, ?, ?)'),
+      prune: db.prepare('DELETE FROM dry_run WHERE id <= (SELECT MAX(id) FROM dry_run) - ?'),
+    };
+  }
+
+  async record(request: BrazeRequest): Promise<void> {
+    this.s.insert.run(request.endpoint, JSON.stringify(request.body), this.now());
+    this.s.prune.run(KEEP);
+  }
+
+  async list(limit: number): Promise<{ total: number; items: DryRunRecord[] }> {
     const total = this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dry_run').get()!.n;
     const rows = this.db.prepare<[number], Row>('SELECT id, endpoint, body, at FROM dry_run ORDER BY id DESC LIMIT ?').all(limit);
     return { total, items: rows.map(toRecord) };
   }
 
-  show(id: number): DryRunRecord | undefined {
+  async show(id: number): Promise<DryRunRecord | undefined> {
     const row = this.db.prepare<[number], Row>('SELECT id, endpoint, body, at FROM dry_run WHERE id = ?').get(id);
     return row && toRecord(row);
   }
 
-  purge(ids: readonly number[] | 'all'): number {
+  async purge(ids: readonly number[] | 'all'): Promise<number> {
     if (ids === 'all') return this.db.prepare('DELETE FROM dry_run').run().changes;
     const remove = this.db.prepare('DELETE FROM dry_run WHERE id = ?');
     return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();

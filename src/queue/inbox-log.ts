@@ -1,6 +1,6 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, rmSync, statSync, write, writev } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AcceptedRequest } from './delivery-queue.port';
+import { AcceptedRequest } from './ports/request-inbox.port';
 import { encodeRecord } from './inbox-record';
 import { InboxReader, LogPosition, segmentName, segmentsIn } from './inbox-reader';
 

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { InboxEntry } from './inbox';
+import { InboxEntry } from './ports/request-inbox.port';
 import { readRecord } from './inbox-record';
 
 /** A place in the inbox: where the next record to expand starts, or where completed writes end. */

@@ -1,6 +1,5 @@
 import { readSync } from 'node:fs';
-import { AcceptedRequest } from './delivery-queue.port';
-import { InboxEntry } from './inbox';
+import { AcceptedRequest, InboxEntry } from './ports/request-inbox.port';
 
 /** A record: 'SBI1', the header's length, the body's length (big-endian u32s), the header as JSON, the body. */
 const MAGIC = 0x53424931;

@@ -1,18 +1,19 @@
-import { AcceptedRequest, DEDUP_WINDOW_MS, DeliveryQueue, QueuedMessage } from './delivery-queue.port';
-import { Expansion, InboxEntry, Refusal } from './inbox';
+import { AcceptedRequest, InboxEntry, RequestInbox } from './ports/request-inbox.port';
+import { DEDUP_WINDOW_MS, QueuedMessage, Refusal, StoreHealth } from './ports/work-queue.port';
+import { MappedRequest } from './inbox';
 
 /**
- * In-process queue, for ingestion tests: expands each request at once with the same
+ * In-process request inbox, for ingestion tests: expands each request at once with the same
  * expansion as the durable queue, and deduplicates. Not crash-safe.
  */
-export class MemoryQueue implements DeliveryQueue {
+export class MemoryQueue implements RequestInbox {
   readonly messages: QueuedMessage[] = [];
   readonly refused: Refusal[] = [];
   private readonly seen = new Map<string, number>();
 
   constructor(
     private readonly now: () => Date,
-    private readonly expansionOf: (entry: InboxEntry) => Expansion,
+    private readonly expansionOf: (entry: InboxEntry) => MappedRequest,
   ) {}
 
   async accept(request: AcceptedRequest): Promise<void> {
@@ -25,5 +26,9 @@ export class MemoryQueue implements DeliveryQueue {
       this.seen.set(message.messageId, now);
       this.messages.push(message);
     }
+  }
+
+  async health(): Promise<StoreHealth> {
+    return { up: true };
   }
 }

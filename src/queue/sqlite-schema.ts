@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS work (
   merge_key TEXT,
   enqueued_at INTEGER NOT NULL,
   payload TEXT,
+  -- 0: pending; otherwise the id of the lease that holds it (leases.id).
   state INTEGER NOT NULL DEFAULT 0,
   attempts INTEGER NOT NULL DEFAULT 0,
   not_before INTEGER NOT NULL DEFAULT 0
@@ -32,6 +33,8 @@ CREATE TABLE IF NOT EXISTS work (
 DROP INDEX IF EXISTS work_user;
 -- Appended in order (enqueued_at only grows), so cheap to keep: it lets stats count rows and find the oldest without reading them.
 CREATE INDEX IF NOT EXISTS work_enqueued ON work(enqueued_at);
+-- Who holds which work rows until when (epoch ms); the ids, as a JSON array, let the sweep give them back without reading \`work\`.
+CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL, expires_at INTEGER NOT NULL, items TEXT NOT NULL, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letters (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   message_id TEXT NOT NULL,

@@ -4,26 +4,27 @@ import { join } from 'node:path';
 import { mapMessage } from '../../src/engine';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { cli } from '../helpers/cli';
+import { enqueue, leaseFor } from '../helpers/queue';
 import { defaultPlan, ROOT } from '../helpers/engine';
 
 const T = '2024-03-01T12:00:00.000Z';
 
 /** A store holding two dead letters, as the worker leaves them after Braze refused them. */
-function storeWithDeadLetters(): string {
+async function storeWithDeadLetters(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-dead-'));
   const store = new SqliteQueue(dataDir, () => Date.parse(T));
   const plan = defaultPlan();
   const messages = [1, 2].map((n) => ({ type: 'track', userId: 'u', event: `Event ${n}`, timestamp: T, messageId: `m${n}` }));
-  store.enqueueSync(messages.map((m) => ({ messageId: m.messageId, userKey: 'u', receivedAt: T, requests: (mapMessage(plan, m) as unknown as { requests: never[] }).requests, warnings: [], message: m })));
-  const leased = store.lease(10);
-  store.deadLetter(leased.map((item) => ({ id: item.id, reason: 'HTTP 400: Max Input Length Exceeded', status: 400 })));
-  store.close();
+  await enqueue(store, messages.map((m) => ({ messageId: m.messageId, userKey: 'u', receivedAt: T, requests: (mapMessage(plan, m) as unknown as { requests: never[] }).requests, warnings: [], message: m })));
+  const leased = await leaseFor(store, 10);
+  await store.settle(leased, { deadLetter: leased.items.map((item) => ({ id: item.id, reason: 'HTTP 400: Max Input Length Exceeded', status: 400 })) });
+  await store.close();
   return dataDir;
 }
 
 describe('segment-braze dead-letters', () => {
   it('lists, shows with the original message, and purges', async () => {
-    const dataDir = storeWithDeadLetters();
+    const dataDir = await storeWithDeadLetters();
     const list = await cli(['dead-letters', 'list', '--data-dir', dataDir]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^1\t.*\/users\/track events\tmessage m1\tuser u\tHTTP 400: Max Input Length Exceeded$/m);
@@ -38,16 +39,16 @@ describe('segment-braze dead-letters', () => {
   });
 
   it('replays as stored, back into the queue', async () => {
-    const dataDir = storeWithDeadLetters();
+    const dataDir = await storeWithDeadLetters();
     expect((await cli(['dead-letters', 'replay', '2', '--data-dir', dataDir])).stdout).toBe('replayed 1 dead letter(s)\n');
     const store = new SqliteQueue(dataDir, () => Date.now());
-    expect(store.stats()).toMatchObject({ pending: 1, deadLetters: 1 });
-    expect(store.lease(10).map((i) => i.object)).toEqual([{ external_id: 'u', name: 'Event 2', time: T }]);
-    store.close();
+    expect(await store.stats()).toMatchObject({ pending: 1, deadLetters: 1 });
+    expect((await leaseFor(store, 10)).items.map((i) => i.object)).toEqual([{ external_id: 'u', name: 'Event 2', time: T }]);
+    await store.close();
   });
 
   it('replays re-mapped with a fixed mapping', async () => {
-    const dataDir = storeWithDeadLetters();
+    const dataDir = await storeWithDeadLetters();
     const mappings = mkdtempSync(join(tmpdir(), 'sb-fixed-'));
     cpSync(join(ROOT, 'mappings'), mappings, { recursive: true });
     const file = join(mappings, 'braze.yaml');
@@ -55,18 +56,17 @@ describe('segment-braze dead-letters', () => {
     const run = await cli(['dead-letters', 'replay', '--all', '--remap', '--mappings', mappings, '--data-dir', dataDir]);
     expect(run.stdout).toContain(`replayed 2 dead letter(s) re-mapped with ${mappings}`);
     const store = new SqliteQueue(dataDir, () => Date.now());
-    expect(store.lease(10).map((i) => i.object.name)).toEqual(['App Event 1', 'App Event 2']);
-    store.close();
+    expect((await leaseFor(store, 10)).items.map((i) => i.object.name)).toEqual(['App Event 1', 'App Event 2']);
+    await store.close();
   });
 
   it('a message the mapping now serves with nothing to send stays a dead letter, with the reason', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-dead-'));
     const store = new SqliteQueue(dataDir, () => Date.parse(T));
     const order = { type: 'track', userId: 'u', event: 'Order Completed', timestamp: T, messageId: 'o1', properties: {} };
-    await store.accept({ source: 'track', body: Buffer.from(JSON.stringify(order)), receivedAt: Date.parse(T), idBase: 'sb-x', skip: [], messages: 1 });
     // As the expansion leaves a message an earlier mapping could not serve.
-    store.expandInbox(10, () => ({ messages: [], objects: new Map(), refused: [{ index: 0, messageId: 'o1', userKey: 'u', code: 'NO_MATCHING_RULE', message: 'no rule applies', payload: order }] }));
-    store.close();
+    await store.commit({ messages: [], refused: [{ index: 0, messageId: 'o1', userKey: 'u', code: 'NO_MATCHING_RULE', message: 'no rule applies', payload: order }] });
+    await store.close();
     const run = await cli(['dead-letters', 'replay', '--all', '--remap', '--mappings', join(ROOT, 'mappings'), '--data-dir', dataDir]);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('skipped 1: the mapping makes no Braze object of it (EACH_EMPTY)');

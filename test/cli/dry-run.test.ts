@@ -17,8 +17,8 @@ describe('segment-braze dry-run', () => {
     const identify = { type: 'identify', userId: 'u', messageId: 'i1', traits: { plan: 'pro' } };
     await request(d.url).post('/v1/batch').send({ batch: [event('u', 0), event('u', 1), identify] }).expect(200);
     // The user's objects of one round share one request; the identify may come in a round of its own.
-    await eventually(() => d.store.dryRuns(10).reduce((n, r) => n + Object.values(r.body as Record<string, unknown[]>).flat().length, 0) === 3, 'three objects kept');
-    const kept = d.store.dryRuns(10).length;
+    await eventually(async () => (await d.store.dryRuns.list(10)).items.reduce((n, r) => n + Object.values(r.body as Record<string, unknown[]>).flat().length, 0) === 3, 'three objects kept');
+    const kept = (await d.store.dryRuns.list(10)).items.length;
     const dataDir = ['--data-dir', d.dataDir];
 
     const list = await cli(['dry-run', 'list', ...dataDir]);
@@ -44,7 +44,7 @@ describe('segment-braze dry-run', () => {
     expect((await cli(['dry-run', 'list', ...dataDir])).stdout).toBe('0 dry-run request(s) kept\n');
     // The service went on meanwhile: it still takes and keeps requests.
     await request(d.url).post('/v1/batch').send({ batch: [event('v', 0)] }).expect(200);
-    await eventually(() => d.store.dryRuns(10).length === 1, 'a new record after the purge');
+    await eventually(async () => (await d.store.dryRuns.list(10)).items.length === 1, 'a new record after the purge');
   });
 
   it('refuses what it cannot use, with the reason', async () => {

@@ -17,7 +17,7 @@ describe('current Braze accounts', () => {
   const send = (batch: unknown[]) => request(d.url).post('/v1/batch').send({ batch }).expect(200);
   const track = () => sandbox.requests.filter((r) => r.endpoint === '/users/track');
   const seqs = (userId: string) => sandbox.received.filter((r) => r.object.external_id === userId && r.array === 'events').map((r) => (r.object.properties as { seq: number }).seq);
-  const settled = () => d.store.stats().pending === 0 && d.store.stats().leased === 0;
+  const settled = async () => (await d.store.stats()).pending === 0 && (await d.store.stats()).leased === 0;
   const identify = (userId: string) => ({ type: 'identify', userId, messageId: `id-${userId}`, traits: { plan: 'pro' } });
   /** 100 users, an event and an attributes object each: 200 /users/track objects. */
   const twoHundredObjects = () => Array.from({ length: 100 }, (_, i) => [event(`u${i}`, 0), identify(`u${i}`)]).flat();
@@ -31,10 +31,10 @@ describe('current Braze accounts', () => {
     sandbox = await startBrazeSandbox({ limits });
     d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300', ...env });
     await send(twoHundredObjects());
-    await eventually(() => sandbox.received.length === 200 && settled(), '200 objects');
+    await eventually(async () => sandbox.received.length === 200 && (await settled()), '200 objects');
     expect(track().map((r) => r.status)).toEqual(track().map(() => 201));
     expect(Math.max(...track().map((r) => r.objects))).toBe(largest);
-    expect(d.store.stats().deadLetters).toBe(0);
+    expect((await d.store.stats()).deadLetters).toBe(0);
   });
 
   it('the legacy shape against a current account: 400 Max Input Length Exceeded, split until it fits, nothing lost', async () => {
@@ -42,13 +42,13 @@ describe('current Braze accounts', () => {
     d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300', BRAZE_TRACK_BATCH_SHAPE: 'per-array' });
     const warn = jest.spyOn(Logger.prototype, 'warn');
     await send(twoHundredObjects());
-    await eventually(() => sandbox.received.length === 200 && settled(), '200 objects');
+    await eventually(async () => sandbox.received.length === 200 && (await settled()), '200 objects');
     const hints = warn.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('Max Input Length Exceeded'));
     warn.mockRestore();
     expect(hints[0]).toMatch(/is BRAZE_TRACK_BATCH_SHAPE or BRAZE_TRACK_BATCH_SIZE over what the account allows/);
     expect(track().filter((r) => r.status === 400).every((r) => r.objects > 75)).toBe(true);
     expect(track().filter((r) => r.status === 400).length).toBeGreaterThan(0);
-    expect(d.store.stats().deadLetters).toBe(0);
+    expect((await d.store.stats()).deadLetters).toBe(0);
   });
 
   it('one bad object among 75: 74 delivered, 1 dead letter with Braze’s reason, in 13 requests', async () => {
@@ -57,7 +57,7 @@ describe('current Braze accounts', () => {
     d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300' });
     // Five users, 15 events each; the last event of u4 is the bad one, last in the request.
     await send(Array.from({ length: 75 }, (_, i) => event(`u${i % 5}`, Math.floor(i / 5), i === 74 ? { event: 'Poison', messageId: 'bad' } : {})));
-    await eventually(() => d.store.stats().deadLetters === 1 && settled(), 'the bad object to be dead-lettered');
+    await eventually(async () => (await d.store.stats()).deadLetters === 1 && (await settled()), 'the bad object to be dead-lettered');
     expect(sandbox.received).toHaveLength(74);
     expect(d.store.db.prepare('SELECT message_id, reason, status FROM dead_letters').all()).toEqual([{ message_id: 'bad', reason: 'Braze: Invalid event: Poison', status: 400 }]);
     // 75 → 37 → 18 → 9 → 4 → 2 → 1: the whole request, then at each of 6 levels a good left half and the right half holding the bad object.
@@ -74,7 +74,7 @@ describe('current Braze accounts', () => {
     d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300' });
     // u2's objects straddle the first split (objects 0–37 | 38–74): its later ones must not overtake its earlier ones.
     await send(Array.from({ length: 75 }, (_, i) => event(`u${i % 5}`, Math.floor(i / 5), i === 74 ? { event: 'Poison', messageId: 'bad' } : {})));
-    await eventually(() => d.store.stats().deadLetters === 1 && settled(), 'delivery around the 429 and the bad object');
+    await eventually(async () => (await d.store.stats()).deadLetters === 1 && (await settled()), 'delivery around the 429 and the bad object');
     for (let u = 0; u < 4; u++) expect(seqs(`u${u}`)).toEqual(Array.from({ length: 15 }, (_, i) => i));
     expect(seqs('u4')).toEqual(Array.from({ length: 14 }, (_, i) => i));
     const limited = track().findIndex((r) => r.status === 429);
@@ -104,11 +104,11 @@ describe('current Braze accounts', () => {
     sandbox.inject({ kind: 'queued', count: 1 });
     d = await startDeliveryApp(sandbox);
     await send([event('u', 0), event('u', 1)]);
-    await eventually(() => d.delivery.worker.counters.objectsDelivered === 2 && settled(), 'the queued objects to settle');
+    await eventually(async () => d.delivery.worker.counters.objectsDelivered === 2 && (await settled()), 'the queued objects to settle');
     expect(track().map((r) => r.status)).toEqual([202]);
     expect(seqs('u')).toEqual([0, 1]);
     expect(d.delivery.worker.counters.objectsRetried).toBe(0);
-    expect(d.store.stats().deadLetters).toBe(0);
+    expect((await d.store.stats()).deadLetters).toBe(0);
   });
 
   it.each([401, 404] as const)('a wrong key answered %i pauses delivery, delivery_paused reads 1 on /metrics, and 0 once the key works', async (status) => {
@@ -120,10 +120,10 @@ describe('current Braze accounts', () => {
     expect(d.delivery.worker.pauseReason).toMatch(status === 404 ? /^HTTP 404: Unknown REST API Key/ : /^HTTP 401: Invalid API Key/);
     expect(await scrape(d.url, 'segment_braze_delivery_paused')).toBe(1);
     await request(d.url).get('/health/ready').expect(503);
-    expect(d.store.stats()).toMatchObject({ pending: 2, deadLetters: 0 });
+    expect(await d.store.stats()).toMatchObject({ pending: 2, deadLetters: 0 });
     sandbox.apiKey = 'sandbox-key';
     await eventually(async () => (await scrape(d.url, 'segment_braze_delivery_paused')) === 0, 'delivery_paused to read 0');
-    await eventually(() => sandbox.received.length === 2 && settled(), 'delivery after the key works');
+    await eventually(async () => sandbox.received.length === 2 && (await settled()), 'delivery after the key works');
     expect(seqs('u')).toEqual([0, 1]);
   });
 
@@ -131,7 +131,7 @@ describe('current Braze accounts', () => {
     sandbox = await startBrazeSandbox();
     d = await startDeliveryApp(sandbox, { BRAZE_REST_ENDPOINT: `${sandbox.url}/wrong-prefix` });
     await send([event('u', 0)]);
-    await eventually(() => d.store.stats().deadLetters === 1, 'a dead letter');
+    await eventually(async () => (await d.store.stats()).deadLetters === 1, 'a dead letter');
     expect(d.store.db.prepare('SELECT reason, status FROM dead_letters').get()).toEqual({ reason: 'HTTP 404: Not Found', status: 404 });
     expect(d.delivery.worker.status).toBe('running');
   });

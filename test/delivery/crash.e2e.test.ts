@@ -9,10 +9,10 @@ jest.setTimeout(90_000);
 function leasedAtKill(dataDir: string): Set<string> {
   const store = new SqliteQueue(dataDir, () => Date.now(), { beside: true });
   try {
-    // state 1 is LEASED (sqlite-queue.adapter.ts); the restart makes these pending again.
-    return new Set(store.db.prepare<[], { message_id: string }>('SELECT DISTINCT message_id FROM work WHERE state = 1').all().map((r) => r.message_id));
+    // A leased row's state names its lease (sqlite-leases.ts); the restart's sweep makes these pending again.
+    return new Set(store.db.prepare<[], { message_id: string }>('SELECT DISTINCT message_id FROM work WHERE state <> 0').all().map((r) => r.message_id));
   } finally {
-    store.close();
+    void store.close();
   }
 }
 

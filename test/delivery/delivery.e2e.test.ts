@@ -27,8 +27,8 @@ describe('delivery to the Braze sandbox', () => {
     expect(sandbox.requests.every((r) => r.status === 201 && r.objects <= 75)).toBe(true);
     // 300 events fit in 4 requests of 75; a few more are fine while batches fill.
     expect(sandbox.requests.length).toBeLessThanOrEqual(8);
-    await eventually(() => d.store.stats().leased === 0, 'the last responses to settle');
-    expect(d.store.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
+    await eventually(async () => (await d.store.stats()).leased === 0, 'the last responses to settle');
+    expect(await d.store.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
   });
 
   it.each(['thread', 'loop'])('an order without products is counted as dropped with its code, never lost silently (INBOX_EXPANDER=%s)', async (expander) => {
@@ -46,7 +46,7 @@ describe('delivery to the Braze sandbox', () => {
     // Six accepted: two reached Braze, one was a duplicate, three were dropped with a code.
     expect(await metric('messages_accepted_total{type="track"}')).toBe(6);
     expect(sandbox.received.map((r) => r.array).sort()).toEqual(['events', 'purchases']);
-    expect(d.store.stats()).toMatchObject({ deadLetters: 0 });
+    expect(await d.store.stats()).toMatchObject({ deadLetters: 0 });
   });
 
   it('keeps per-user order across 5xx retries and dropped connections', async () => {
@@ -67,7 +67,7 @@ describe('delivery to the Braze sandbox', () => {
     d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '200' });
     const warn = jest.spyOn(Logger.prototype, 'warn');
     await send([event('u', 0), { type: 'identify', userId: 'u', messageId: 'long', traits: { bio: 'x'.repeat(300) } }, event('u', 1), { type: 'track', userId: 'v', event: 'E', timestamp: '2024-03-01T12:00:00.000Z', messageId: 'q', properties: {} }]);
-    await eventually(() => d.store.stats().deadLetters === 1 && d.store.stats().pending === 0 && d.store.stats().leased === 0, 'the bad object to be dead-lettered');
+    await eventually(async () => (await d.store.stats()).deadLetters === 1 && (await d.store.stats()).pending === 0 && (await d.store.stats()).leased === 0, 'the bad object to be dead-lettered');
     const dead = d.store.db.prepare('SELECT message_id, reason, status FROM dead_letters').all();
     expect(dead).toEqual([{ message_id: 'long', reason: expect.stringMatching(/^Braze: Invalid custom attribute: "bio" is longer than 255/), status: 201 }]);
     expect(sandbox.received).toHaveLength(3);
@@ -83,7 +83,7 @@ describe('delivery to the Braze sandbox', () => {
     d = await startDeliveryApp(sandbox);
     sandbox.inject({ kind: 'status', status: 400, count: 1, body: { message: "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields." } });
     await send([event('u', 0)]);
-    await eventually(() => d.store.stats().deadLetters === 1, 'a dead letter');
+    await eventually(async () => (await d.store.stats()).deadLetters === 1, 'a dead letter');
     expect(d.store.db.prepare('SELECT reason FROM dead_letters').get()).toEqual({ reason: expect.stringContaining('HTTP 400: Valid data must be provided') });
     expect(sandbox.received).toHaveLength(0);
   });
@@ -107,7 +107,7 @@ describe('delivery to the Braze sandbox', () => {
     await eventually(() => sandbox.received.length === 2, 'first identify');
     await send([identify(2), identify(3)]);
     await eventually(() => sandbox.received.filter((r) => r.array === 'attributes').length === 3, 'the attributes');
-    await eventually(() => d.store.stats().pending === 0, 'the queue to drain');
+    await eventually(async () => (await d.store.stats()).pending === 0, 'the queue to drain');
     expect(sandbox.received.filter((r) => r.endpoint === '/users/identify')).toHaveLength(1);
     expect(d.delivery.worker.counters.mergesSkipped).toBe(2);
   });
@@ -116,8 +116,8 @@ describe('delivery to the Braze sandbox', () => {
     sandbox = await startBrazeSandbox();
     d = await startDeliveryApp(null);
     await send([event('u', 0), event('v', 0)]);
-    await eventually(() => d.store.dryRuns(10).length === 1 && d.store.stats().pending === 0, 'a dry-run record');
-    expect(d.store.dryRuns(10)[0]).toMatchObject({ endpoint: '/users/track', body: { events: [{ external_id: 'u', name: 'Step' }, { external_id: 'v', name: 'Step' }] } });
+    await eventually(async () => (await d.store.dryRuns.list(10)).items.length === 1 && (await d.store.stats()).pending === 0, 'a dry-run record');
+    expect((await d.store.dryRuns.list(10)).items[0]).toMatchObject({ endpoint: '/users/track', body: { events: [{ external_id: 'u', name: 'Step' }, { external_id: 'v', name: 'Step' }] } });
     expect(sandbox.requests).toHaveLength(0);
     await eventually(async () => (await scrape(d.url, 'segment_braze_braze_objects_dry_run_total')) === 2, 'the dry-run counter');
     expect(await scrape(d.url, 'segment_braze_braze_objects_delivered_total')).toBe(0);
@@ -135,7 +135,7 @@ describe('delivery to the Braze sandbox', () => {
     await send([event('u', 0), event('u', 1)]);
     await eventually(() => sandbox.received.length === 2, 'second delivery');
     // Settled: nothing left in the inbox, queued or in flight that could still arrive.
-    await eventually(() => { const s = d.store.stats(); return s.inboxMessages === 0 && s.pending === 0 && s.leased === 0; }, 'the store to settle');
+    await eventually(async () => { const s = await d.store.stats(); return s.inboxMessages === 0 && s.pending === 0 && s.leased === 0; }, 'the store to settle');
     expect(await scrape(d.url, 'segment_braze_messages_duplicate_total')).toBe(1);
     expect(seqs(sandbox, 'u')).toEqual([0, 1]);
   });
@@ -145,11 +145,11 @@ describe('delivery to the Braze sandbox', () => {
     d = await startDeliveryApp(sandbox);
     sandbox.inject({ kind: 'slow', delayMs: 300, count: 1 });
     await send([event('u', 0)]);
-    await eventually(() => d.store.stats().leased === 1, 'a request in flight', 2000);
+    await eventually(async () => (await d.store.stats()).leased === 1, 'a request in flight', 2000);
     const dataDir = d.dataDir;
     await d.close();
     expect(sandbox.received).toHaveLength(1);
     d = await startDeliveryApp(null, {}, dataDir);
-    expect(d.store.stats()).toMatchObject({ pending: 0, leased: 0 });
+    expect(await d.store.stats()).toMatchObject({ pending: 0, leased: 0 });
   });
 });

@@ -5,12 +5,13 @@ import request from 'supertest';
 import { createHmac } from 'node:crypto';
 import { mapMessage } from '../../src/engine';
 import { enrich } from '../../src/ingest/enrich';
-import { DeadLetters } from '../../src/queue/dead-letters';
+import { remapWith } from '../../src/queue/remap';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { BrazeSandbox, startBrazeSandbox } from '../../src/sandbox/braze-sandbox';
 import { startApp } from '../helpers/app';
 import { DeliveryApp, eventually, event, startDeliveryApp, T } from '../helpers/delivery';
 import { defaultPlan } from '../helpers/engine';
+import { enqueue, leaseFor } from '../helpers/queue';
 
 describe('regressions found in review', () => {
   let sandbox: BrazeSandbox | undefined;
@@ -29,41 +30,40 @@ describe('regressions found in review', () => {
     await eventually(() => sandbox!.received.length === 200, '200 events');
     expect(sandbox.requests.every((r) => r.status === 201 && r.objects <= 75)).toBe(true);
     expect(sandbox.received.map((r) => (r.object.properties as { seq: number }).seq)).toEqual(Array.from({ length: 200 }, (_, i) => i));
-    expect(d.store.stats().deadLetters).toBe(0);
+    expect((await d.store.stats()).deadLetters).toBe(0);
   });
 
-  it('a store failure while settling puts the objects back instead of blocking the user', async () => {
+  it('a store failure while settling leaves the lease to expire: the sweep puts the objects back instead of blocking the user', async () => {
     sandbox = await startBrazeSandbox();
-    d = await startDeliveryApp(sandbox);
+    d = await startDeliveryApp(sandbox, { DELIVERY_LEASE_TTL_MS: '300' });
     const store = d.store;
-    const ack = store.ack.bind(store);
+    const settle = store.settle.bind(store);
     let failures = 1;
-    store.ack = (ids) => {
-      if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
-      ack(ids);
+    store.settle = (lease, settlement) => {
+      if (failures-- > 0) return Promise.reject(new Error('SQLITE_BUSY: database is locked'));
+      return settle(lease, settlement);
     };
     await request(d.url).post('/v1/batch').send({ batch: [event('u', 0), event('u', 1)] }).expect(200);
-    await eventually(() => store.stats().inboxMessages === 0 && store.stats().pending === 0 && store.stats().leased === 0, 'the queue to drain');
+    await eventually(async () => (await store.stats()).inboxMessages === 0 && (await store.stats()).pending === 0 && (await store.stats()).leased === 0, 'the queue to drain');
     // At-least-once: the batch whose ack failed is sent again, and nothing is stuck.
     expect(sandbox.received.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('a re-mapped dead letter of an order over 75 products is the same product', () => {
+  it('a re-mapped dead letter of an order over 75 products is the same product', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-remap-'));
     const store = new SqliteQueue(dataDir, () => Date.parse(T));
     const message = { type: 'track', userId: 'u', event: 'Order Completed', timestamp: T, messageId: 'big-order', properties: { products: Array.from({ length: 80 }, (_, i) => ({ product_id: `p${i}`, price: 1 })) } };
     const result = mapMessage(defaultPlan(), message);
     if (!result.ok) throw new Error('mapping failed');
     expect(result.requests).toHaveLength(2);
-    store.enqueueSync([{ messageId: 'big-order', userKey: 'u', receivedAt: T, requests: result.requests, warnings: [], message }]);
-    const items = store.lease(1000);
-    const p77 = items.find((i) => i.object.product_id === 'p77')!;
-    store.deadLetter([{ id: p77.id, reason: 'test', status: 400 }]);
-    store.ack(items.filter((i) => i !== p77).map((i) => i.id));
-    const replay = new DeadLetters(store.db, () => Date.parse(T)).replay('all', defaultPlan());
+    await enqueue(store, [{ messageId: 'big-order', userKey: 'u', receivedAt: T, requests: result.requests, warnings: [], message }]);
+    const lease = await leaseFor(store, 1000);
+    const p77 = lease.items.find((i) => i.object.product_id === 'p77')!;
+    await store.settle(lease, { deadLetter: [{ id: p77.id, reason: 'test', status: 400 }], ack: lease.items.filter((i) => i !== p77).map((i) => i.id) });
+    const replay = await store.deadLetters.replay('all', remapWith(defaultPlan()));
     expect(replay).toEqual({ replayed: 1, skipped: [] });
-    expect(store.lease(10).map((i) => i.object.product_id)).toEqual(['p77']);
-    store.close();
+    expect((await leaseFor(store, 10)).items.map((i) => i.object.product_id)).toEqual(['p77']);
+    await store.close();
   });
 });
 

@@ -17,14 +17,14 @@ function record<T extends object>(steps: string[], name: string, object: T, meth
 }
 
 describe.each(['thread', 'loop'])('shutdown (INBOX_EXPANDER=%s)', (expander) => {
-  it('stops taking requests, then the expansion, then delivery, then flushes the inbox and closes the store, each after the last has finished', async () => {
+  it('stops taking requests, then the expansion, then delivery, then closes the store (its inbox flushed first), each after the last has finished', async () => {
     const sandbox = await startBrazeSandbox();
     const d = await startDeliveryApp(sandbox, { INBOX_EXPANDER: expander });
     try {
       // A request in flight when the shutdown starts: delivery must wait for it after the expansion has stopped.
       sandbox.inject({ kind: 'slow', delayMs: 300, count: 1 });
       await request(d.url).post('/v1/batch').send({ batch: [event('u', 0)] }).expect(200);
-      await eventually(() => d.store.stats().leased === 1, 'a request in flight');
+      await eventually(async () => (await d.store.stats()).leased === 1, 'a request in flight');
 
       const steps: string[] = [];
       const server = d.app.getHttpServer();
@@ -32,14 +32,16 @@ describe.each(['thread', 'loop'])('shutdown (INBOX_EXPANDER=%s)', (expander) => 
       record(steps, 'delivery', d.app.get(DeliveryService), 'stop');
       record(steps, 'flush', d.store.inbox!, 'flush');
       const close = d.store.close.bind(d.store);
-      d.store.close = () => {
-        steps.push(`store closed (listening: ${server.listening})`);
-        close();
+      d.store.close = async () => {
+        steps.push(`store close called (listening: ${server.listening})`);
+        await close();
+        steps.push('store closed');
       };
       server.once('close', () => steps.push('http closed'));
 
       await d.close();
-      expect(steps).toEqual(['http closed', 'expansion called', 'expansion done', 'delivery called', 'delivery done', 'flush called', 'flush done', 'store closed (listening: false)']);
+      // The store flushes its inbox as it closes.
+      expect(steps).toEqual(['http closed', 'expansion called', 'expansion done', 'delivery called', 'delivery done', 'store close called (listening: false)', 'flush called', 'flush done', 'store closed']);
       expect(sandbox.received).toHaveLength(1);
     } finally {
       await sandbox.close();

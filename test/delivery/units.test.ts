@@ -1,7 +1,7 @@
 import { backoffMs, classify, rateLimitOf, retryAfterMs } from '../../src/delivery/braze-response';
-import { BRAZE_LIMITS, halves, objectsPerTrackRequest, pack, perUserCap, trackLimits } from '../../src/delivery/pack';
+import { BRAZE_LIMITS, halves, objectsPerTrackRequest, pack, perUserCap, sendable, trackLimits } from '../../src/delivery/pack';
 import { RateLimiter } from '../../src/delivery/rate-limiter';
-import { WorkItem } from '../../src/queue/work-item';
+import { WorkId, WorkItem } from '../../src/queue/ports/work-queue.port';
 
 const NOW = Date.UTC(2024, 2, 1, 12);
 const reply = (status: number, body: unknown = {}, headers: Record<string, string> = {}) => ({ status, body, headers });
@@ -99,7 +99,12 @@ describe('the rate limiter', () => {
 describe('packing', () => {
   let id = 0;
   const item = (userKey: string, endpoint: WorkItem['endpoint'] = '/users/track', array = 'events', options = {}): WorkItem => ({
-    id: ++id, messageId: `m${id}`, userKey, endpoint, array, options, object: { n: id }, position: 0, attempts: 0, mergeKey: null,
+    id: String(++id) as WorkId, messageId: `m${id}`, userKey, endpoint, array, options, object: { n: id }, position: 0, attempts: 0, mergeKey: null,
+  });
+
+  it("a round sends each user's objects up to the first endpoint change; the rest wait for a later round", () => {
+    const items = [item('a'), item('b', '/users/alias/new', 'user_aliases'), item('a'), item('a', '/users/identify', 'aliases_to_identify'), item('a'), item('b'), item('c')];
+    expect(sendable(items).map((i) => [i.userKey, i.endpoint])).toEqual([['a', '/users/track'], ['b', '/users/alias/new'], ['a', '/users/track'], ['c', '/users/track']]);
   });
 
   const shape = (requests: ReturnType<typeof pack>) => requests.map((r) => [(r.body.events as unknown[] | undefined)?.length ?? 0, (r.body.attributes as unknown[] | undefined)?.length ?? 0]);

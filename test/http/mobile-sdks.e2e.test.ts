@@ -152,12 +152,12 @@ describe('/v1/b exactly as the mobile SDKs send it, delivered to the Braze sandb
   });
 
   it('a batch sent again with X-Retry-Count (its answer was lost) reaches Braze once', async () => {
-    await eventually(() => d.store.stats().pending === 0 && d.store.stats().leased === 0 && d.store.stats().inboxMessages === 0, 'the earlier batches to be delivered', 20_000);
+    await eventually(async () => (await d.store.stats()).pending === 0 && (await d.store.stats()).leased === 0 && (await d.store.stats()).inboxMessages === 0, 'the earlier batches to be delivered', 20_000);
     const before = sandbox.received.length;
     expect(await upload(d.url, UPLOADS['analytics-kotlin'](), { 'X-Retry-Count': '1' })).toEqual({ status: 200, body: { success: true } });
     // The retry is stored and expanded like any request; its messageIds were seen, so it makes no work.
-    await eventually(() => d.store.stats().inboxMessages === 0, 'the retried batch to be expanded', 20_000);
-    expect(d.store.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
+    await eventually(async () => (await d.store.stats()).inboxMessages === 0, 'the retried batch to be expanded', 20_000);
+    expect(await d.store.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
     expect(sandbox.received.length).toBe(before);
   });
 

@@ -7,9 +7,10 @@ import { ExpansionReport } from '../../src/ingest/inbox-expander';
 import { ExpansionHost } from '../../src/ingest/expansion-host';
 import { LoopExpansion } from '../../src/ingest/loop-expansion';
 import { loadMappings, MappingRegistry } from '../../src/mapping/mapping.registry';
-import { AcceptedRequest } from '../../src/queue/delivery-queue.port';
+import { AcceptedRequest } from '../../src/queue/ports/request-inbox.port';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { eventually, T } from '../helpers/delivery';
+import { leaseFor } from '../helpers/queue';
 import { ROOT } from '../helpers/engine';
 
 // The thread runs the build (dist/), which `npm test` makes first.
@@ -65,9 +66,9 @@ describe.each(['thread', 'loop'] as const)('accepted messages that make no Braze
     expect({ duplicates: total(reports, 'duplicates'), refused: total(reports, 'refused') }).toEqual({ duplicates: 1, refused: 0 });
     expect(warnings).toEqual(['3 accepted message(s) made no Braze object and were dropped (EACH_EMPTY 2, ALL_ITEMS_SKIPPED 1); counted in segment_braze_messages_dropped_total']);
     // Only the order with a product made work; every one of the five messages is accounted for.
-    expect(store.lease(10).map((item) => [item.messageId, item.array])).toEqual([['one-product', 'purchases']]);
+    expect((await leaseFor(store, 10)).items.map((item) => [item.messageId, item.array])).toEqual([['one-product', 'purchases']]);
     expect(total(reports, 'messages')).toBe(1 + total(reports, 'duplicates') + total(reports, 'refused') + 3);
-    store.close();
+    await store.close();
   });
 
   it('a stored request that cannot be admitted again counts every one of its messages as refused', async () => {
@@ -81,8 +82,8 @@ describe.each(['thread', 'loop'] as const)('accepted messages that make no Braze
     await expansion.stop();
     expect(reports.flatMap((r) => r.refusedCodes)).toEqual(['EXPANSION_FAILED', 'EXPANSION_FAILED', 'EXPANSION_FAILED']);
     expect(warnings).toEqual(['3 accepted message(s) could not be mapped by the current mapping and went to the dead letters']);
-    expect(store.stats().deadLetters).toBe(1);
-    store.close();
+    expect((await store.stats()).deadLetters).toBe(1);
+    await store.close();
   });
 });
 

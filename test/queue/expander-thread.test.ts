@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { ExpansionReport } from '../../src/ingest/inbox-expander';
 import { ExpanderThread } from '../../src/ingest/expander-thread';
 import { loadMappings, MappingRegistry } from '../../src/mapping/mapping.registry';
-import { AcceptedRequest } from '../../src/queue/delivery-queue.port';
+import { AcceptedRequest } from '../../src/queue/ports/request-inbox.port';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { eventually } from '../helpers/delivery';
+import { leaseFor } from '../helpers/queue';
 
 // The thread runs the build (dist/), which `npm test` makes first.
 const T = Date.parse('2024-03-01T12:00:00.000Z');
@@ -32,7 +33,7 @@ function open(dataDir: string, registry: MappingRegistry, reports: ExpansionRepo
   return { store, thread };
 }
 
-const names = (store: SqliteQueue) => store.lease(100).map((item) => (item.object as { name: string }).name);
+const names = async (store: SqliteQueue) => (await leaseFor(store, 100)).items.map((item) => (item.object as { name: string }).name);
 
 describe('the inbox expanded on a worker thread', () => {
   it('makes the inbox into work on its own connection, and reports each transaction for the metrics', async () => {
@@ -44,14 +45,14 @@ describe('the inbox expanded on a worker thread', () => {
     await store.accept(request([track(1), track(2), track(3)], 1)); // before the thread starts: waiting on disk
     thread.start();
     await store.accept(request([track(4)], 2));
-    await eventually(() => store.stats().inboxMessages === 0 && store.stats().pending === 4, 'the thread to expand both requests');
+    await eventually(async () => (await store.stats()).inboxMessages === 0 && (await store.stats()).pending === 4, 'the thread to expand both requests');
     await thread.stop();
-    expect(names(store).sort()).toEqual(['v1: Event 1', 'v1: Event 2', 'v1: Event 3', 'v1: Event 4']);
+    expect((await names(store)).sort()).toEqual(['v1: Event 1', 'v1: Event 2', 'v1: Event 3', 'v1: Event 4']);
     expect(reports.reduce((n, r) => n + r.messages, 0)).toBe(4);
     expect(reports.reduce((n, r) => n + r.requests, 0)).toBe(2);
     expect(reports.flatMap((r) => r.objects).reduce((n, [kind, count]) => n + (kind === 'events' ? count : 0), 0)).toBe(4);
     expect(errors).toEqual([]);
-    store.close();
+    await store.close();
   });
 
   it('maps with the plan of now: a swap of the mappings reaches the thread', async () => {
@@ -60,14 +61,14 @@ describe('the inbox expanded on a worker thread', () => {
     const { store, thread } = open(dataDir, registry, []);
     thread.start();
     await store.accept(request([track(1)], 1));
-    await eventually(() => store.stats().pending === 1, 'the first request to be expanded');
+    await eventually(async () => (await store.stats()).pending === 1, 'the first request to be expanded');
     registry.swap(await mappingNaming('v2'));
     // The swap message is sent before the append's: the thread reads it first.
     await store.accept(request([track(2)], 2));
-    await eventually(() => store.stats().pending === 2, 'the second request to be expanded');
+    await eventually(async () => (await store.stats()).pending === 2, 'the second request to be expanded');
     await thread.stop();
-    expect(names(store).sort()).toEqual(['v1: Event 1', 'v2: Event 2']);
-    store.close();
+    expect((await names(store)).sort()).toEqual(['v1: Event 1', 'v2: Event 2']);
+    await store.close();
   });
 
   it('leaves what arrives after stop() on disk, and a new thread takes it up where the last one committed', async () => {
@@ -76,23 +77,23 @@ describe('the inbox expanded on a worker thread', () => {
     const first = open(dataDir, registry, []);
     first.thread.start();
     await first.store.accept(request([track(1), track(2)], 1));
-    await eventually(() => first.store.stats().pending === 2, 'the first request to be expanded');
+    await eventually(async () => (await first.store.stats()).pending === 2, 'the first request to be expanded');
     expect(first.thread.active).toBe(true);
     await first.thread.stop();
     await first.store.accept(request([track(3)], 2));
     expect(first.thread.active).toBe(false); // no thread is left that could expand it
-    expect(first.store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
-    first.store.close();
+    expect(await first.store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
+    await first.store.close();
 
     const reports: ExpansionReport[] = [];
     const second = open(dataDir, registry, reports);
-    expect(second.store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
+    expect(await second.store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
     second.thread.start();
-    await eventually(() => second.store.stats().inboxMessages === 0, 'the reopened inbox to be expanded');
+    await eventually(async () => (await second.store.stats()).inboxMessages === 0, 'the reopened inbox to be expanded');
     await second.thread.stop();
-    expect(names(second.store).sort()).toEqual(['v1: Event 1', 'v1: Event 2', 'v1: Event 3']);
+    expect((await names(second.store)).sort()).toEqual(['v1: Event 1', 'v1: Event 2', 'v1: Event 3']);
     expect(reports.map((r) => r.messages)).toEqual([1]);
-    second.store.close();
+    await second.store.close();
   });
 
   it('starts a new thread when one dies, and the new one loses and repeats nothing', async () => {
@@ -102,16 +103,16 @@ describe('the inbox expanded on a worker thread', () => {
     const { store, thread } = open(dataDir, registry, [], errors);
     thread.start();
     await store.accept(request([track(1)], 1));
-    await eventually(() => store.stats().pending === 1, 'the first request to be expanded');
+    await eventually(async () => (await store.stats()).pending === 1, 'the first request to be expanded');
     // Texts that do not compile can only come from a bug; the thread dies of them.
     registry.swap({ ...registry.current, sources: [{ file: 'broken.yaml', text: 'version: [' }] });
     await eventually(() => errors.some((e) => /starting a new one/.test(e)), 'the thread to die');
     expect(errors[0]).toMatch(/expansion thread failed: the mapping the service serves did not compile/);
     registry.swap(await mappingNaming('v2'));
     await store.accept(request([track(2)], 2));
-    await eventually(() => store.stats().inboxMessages === 0 && store.stats().pending === 2, 'the new thread to expand the second request');
+    await eventually(async () => (await store.stats()).inboxMessages === 0 && (await store.stats()).pending === 2, 'the new thread to expand the second request');
     await thread.stop();
-    expect(names(store).sort()).toEqual(['v1: Event 1', 'v2: Event 2']);
-    store.close();
+    expect((await names(store)).sort()).toEqual(['v1: Event 1', 'v2: Event 2']);
+    await store.close();
   });
 });

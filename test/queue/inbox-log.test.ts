@@ -3,13 +3,14 @@ import fs = require('node:fs');
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expansionOf, InboxExpander } from '../../src/ingest/inbox-expander';
+import { expandBatch, InboxExpander } from '../../src/ingest/inbox-expander';
 import { eventually } from '../helpers/delivery';
-import { DeadLetters } from '../../src/queue/dead-letters';
-import { AcceptedRequest } from '../../src/queue/delivery-queue.port';
+import { AcceptedRequest } from '../../src/queue/ports/request-inbox.port';
+import { remapWith } from '../../src/queue/remap';
 import { InboxDamagedError, InboxLog } from '../../src/queue/inbox-log';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { defaultPlan, planOf } from '../helpers/engine';
+import { leaseFor } from '../helpers/queue';
 
 const T = Date.parse('2024-03-01T12:00:00.000Z');
 const track = (n: number) => ({ type: 'track', userId: `u${n}`, event: `Event ${n}`, messageId: `m${n}` });
@@ -129,6 +130,9 @@ describe('the inbox log when the disk fails or the files are damaged', () => {
   });
 });
 
+/** The expansion's ends on the store's own inbox, as INBOX_EXPANDER=loop has them. */
+const ends = (store: SqliteQueue) => ({ inbox: store.inboxSource(), queue: store });
+
 /** A store on a fresh data directory, as the service opens it. */
 function freshStore(): { dataDir: string; store: SqliteQueue } {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-store-'));
@@ -140,27 +144,27 @@ describe('expanding the inbox into work', () => {
     const { dataDir, store } = freshStore();
     const plan = defaultPlan();
     for (let n = 1; n <= 3; n++) await store.accept(request(n));
-    expect(store.expandInbox(2, (e) => expansionOf(e, plan))).toMatchObject({ requests: 2, messages: 2, duplicates: 0 });
-    store.close();
+    expect(await expandBatch(ends(store), plan, 2)).toMatchObject({ requests: 2, messages: 2, duplicates: 0 });
+    await store.close();
     const reopened = new SqliteQueue(dataDir, () => T);
-    expect(reopened.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
-    expect(reopened.expandInbox(100, (e) => expansionOf(e, plan))).toMatchObject({ requests: 1, messages: 1 });
-    expect(reopened.lease(10).map((i) => i.messageId)).toEqual(['m1', 'm2', 'm3']);
-    reopened.close();
+    expect(await reopened.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
+    expect(await expandBatch(ends(reopened), plan, 100)).toMatchObject({ requests: 1, messages: 1 });
+    expect((await leaseFor(reopened, 10)).items.map((i) => i.messageId)).toEqual(['m1', 'm2', 'm3']);
+    await reopened.close();
   });
 
   it('keeps a message the mapping cannot serve as a dead letter that --remap replays once it can', async () => {
     const { store } = freshStore();
     const identifyOnly = planOf('version: 1\nrules:\n  - name: only-identify\n    when: { "==": [{ var: type }, identify] }\n    attributes: { fields: { x: { const: 1 } } }\n');
     await store.accept(request(7, 'track'));
-    expect(store.expandInbox(100, (e) => expansionOf(e, identifyOnly))).toMatchObject({ requests: 1, messages: 1, refused: 1 });
-    const dead = new DeadLetters(store.db, () => T);
-    expect(dead.list(10).items).toEqual([expect.objectContaining({ messageId: 'm7', userKey: 'u7', endpoint: 'unmapped', reason: expect.stringMatching(/^NO_MATCHING_RULE: /) })]);
-    expect(dead.replay('all')).toEqual({ replayed: 0, skipped: [{ id: 1, reason: expect.stringMatching(/--remap/) }] });
-    expect(dead.replay('all', defaultPlan())).toEqual({ replayed: 1, skipped: [] });
-    const [item] = store.lease(10);
+    expect(await expandBatch(ends(store), identifyOnly, 100)).toMatchObject({ requests: 1, messages: 1, refused: 1 });
+    const dead = store.deadLetters;
+    expect((await dead.list(10)).items).toEqual([expect.objectContaining({ messageId: 'm7', userKey: 'u7', endpoint: 'unmapped', reason: expect.stringMatching(/^NO_MATCHING_RULE: /) })]);
+    expect(await dead.replay('all')).toEqual({ replayed: 0, skipped: [{ id: 1, reason: expect.stringMatching(/--remap/) }] });
+    expect(await dead.replay('all', remapWith(defaultPlan()))).toEqual({ replayed: 1, skipped: [] });
+    const [item] = (await leaseFor(store, 10)).items;
     expect(item).toMatchObject({ messageId: 'm7', userKey: 'u7', endpoint: '/users/track', array: 'events', object: { external_id: 'u7', name: 'Event 7' } });
-    store.close();
+    await store.close();
   });
 });
 
@@ -170,20 +174,20 @@ describe('the inbox expander', () => {
     const plan = defaultPlan();
     await store.accept(request(1));
     const expanded: number[] = [];
-    const expander = new InboxExpander((max, of) => store.expandInbox(max, of), () => plan, { batchMessages: 1000, shareUnderLoad: 0.1 }, { expanded: ({ messages }) => expanded.push(messages) });
+    const expander = new InboxExpander(ends(store), () => plan, { batchMessages: 1000, shareUnderLoad: 0.1 }, { expanded: ({ messages }) => expanded.push(messages) });
     store.inbox!.onAccepted = () => expander.kick();
     expander.start();
     expect(expander.active).toBe(true);
     await store.accept(request(2));
-    await eventually(() => store.stats().inboxMessages === 0 && store.stats().pending === 2, 'the inbox to be expanded');
+    await eventually(async () => (await store.stats()).inboxMessages === 0 && (await store.stats()).pending === 2, 'the inbox to be expanded');
     await expander.stop();
     await store.accept(request(3)); // its onAccepted kick comes to a stopped expander
     expect(expander.active).toBe(false);
-    expect(store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
+    expect(await store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
     expect(expanded.reduce((a, b) => a + b, 0)).toBe(2);
-    store.close();
+    await store.close();
     const reopened = new SqliteQueue(dataDir, () => T);
-    expect(reopened.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
-    reopened.close();
+    expect(await reopened.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
+    await reopened.close();
   });
 });

@@ -76,10 +76,10 @@ describe('the DATA_DIR lock', () => {
     }
   });
 
-  it('pays no attention to pids: the pid file older versions left, naming a live process, does not stop a start', () => {
+  it('pays no attention to pids: the pid file older versions left, naming a live process, does not stop a start', async () => {
     const dir = freshDir('sb-lock-');
     writeFileSync(join(dir, LEGACY_PID_FILE), String(process.ppid));
-    new SqliteQueue(dir, () => 0).close();
+    await new SqliteQueue(dir, () => 0).close();
   });
 
   it('names its owner in the pid file older versions check, so that one started beside it refuses, and removes it on release', () => {
@@ -90,15 +90,15 @@ describe('the DATA_DIR lock', () => {
     expect(existsSync(join(dir, LEGACY_PID_FILE))).toBe(false);
   });
 
-  it('leaves the store open beside its owner (the CLI, the expansion thread) and refuses a second owner', () => {
+  it('leaves the store open beside its owner (the CLI, the expansion thread) and refuses a second owner', async () => {
     const dir = freshDir('sb-lock-');
     const owner = new SqliteQueue(dir, () => 0);
     const beside = new SqliteQueue(dir, () => 0, { beside: true });
-    expect(beside.stats()).toMatchObject({ pending: 0, leased: 0 });
+    expect(await beside.stats()).toMatchObject({ pending: 0, leased: 0 });
     expect(() => new SqliteQueue(dir, () => 0)).toThrow(StoreLockedError);
-    beside.close();
-    owner.close();
-    new SqliteQueue(dir, () => 0).close();
+    await beside.close();
+    await owner.close();
+    await new SqliteQueue(dir, () => 0).close();
   });
 
   it('goes to exactly one of 20 processes that ask at the same instant after its owner was killed, every round', async () => {

@@ -1,0 +1,22 @@
+import { Lease, QueuedMessage, WorkQueue } from '../../src/queue/ports/work-queue.port';
+
+export const TEST_OWNER = 'test-owner';
+const T = '2024-03-01T12:00:00.000Z';
+
+/** Messages written straight to the queue, without the inbox. */
+export const enqueue = (queue: WorkQueue, messages: readonly QueuedMessage[]) => queue.commit({ messages, refused: [] });
+
+/** A lease for the tests' owner, long enough never to expire in a test. */
+export const leaseFor = (queue: WorkQueue, limit = 1000, perUser = Number.POSITIVE_INFINITY, owner = TEST_OWNER, ttlMs = 60_000): Promise<Lease> =>
+  queue.lease(owner, { limit, perUser }, ttlMs);
+
+export function track(messageId: string, user: string, extra: Partial<QueuedMessage> = {}): QueuedMessage {
+  return { messageId, userKey: user, receivedAt: T, warnings: [], requests: [{ endpoint: '/users/track', body: { events: [{ external_id: user, name: messageId, time: T }] } }], ...extra };
+}
+
+export function alias(messageId: string, user: string): QueuedMessage {
+  return { messageId, userKey: user, receivedAt: T, warnings: [], requests: [{ endpoint: '/users/alias/new', body: { user_aliases: [{ external_id: user, alias_name: messageId, alias_label: 'l' }] } }] };
+}
+
+/** The names of leased objects (event name or alias name), in lease order. */
+export const names = (lease: Lease) => lease.items.map((i) => (i.object.name ?? i.object.alias_name) as string);

@@ -1,0 +1,276 @@
+import { Worker } from 'node:worker_threads';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { remapWith } from '../../src/queue/remap';
+import { DeadLetterStore } from '../../src/queue/ports/dead-letter-store.port';
+import { DEDUP_WINDOW_MS, WorkQueue } from '../../src/queue/ports/work-queue.port';
+import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
+import { defaultPlan } from '../helpers/engine';
+import { MemoryWorkQueue } from '../helpers/memory-work-queue';
+import { alias, enqueue, leaseFor, names, TEST_OWNER, track } from '../helpers/queue';
+
+/** A backend under test: its ports, on a clock the test moves. */
+interface Backend {
+  readonly queue: WorkQueue;
+  readonly deadLetters: DeadLetterStore;
+  close(): Promise<void>;
+}
+
+/** One line per backend: each gets the same contract. */
+const BACKENDS: [string, (now: () => number) => Backend][] = [
+  [
+    'sqlite',
+    (now) => {
+      const store = new SqliteQueue(mkdtempSync(join(tmpdir(), 'sb-contract-')), now);
+      return { queue: store, deadLetters: store.deadLetters, close: () => store.close() };
+    },
+  ],
+  [
+    'memory',
+    (now) => {
+      const memory = new MemoryWorkQueue(now);
+      return { queue: memory, deadLetters: memory, close: () => memory.close() };
+    },
+  ],
+];
+
+const TTL = 1000;
+
+describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
+  let clock: number;
+  let backend: Backend;
+  let queue: WorkQueue;
+  beforeEach(() => {
+    clock = 1_000_000;
+    backend = open(() => clock);
+    queue = backend.queue;
+  });
+  afterEach(() => backend.close());
+
+  describe('commit', () => {
+    it('stores the objects, refusals as dead letters, and says what was new, duplicate or dropped; the wake-up is heard', async () => {
+      let woken = 0;
+      const stop = queue.wakeUp.listen(() => woken++);
+      const empty = track('empty', 'u', { requests: [], dropCode: 'NO_MATCHING_RULE' });
+      const refusal = { index: 0, messageId: 'r1', userKey: 'u', code: 'NO_MATCHING_RULE', message: 'no rule', payload: { type: 'track' } };
+      expect(await queue.commit({ messages: [track('a1', 'a'), track('a1', 'a'), empty], refused: [refusal] })).toEqual({ accepted: 2, duplicates: 1, dropped: ['NO_MATCHING_RULE'] });
+      expect(woken).toBe(1);
+      stop();
+      expect(await queue.stats()).toMatchObject({ pending: 1, leased: 0, deadLetters: 1 });
+      expect((await backend.deadLetters.list(10)).items).toEqual([expect.objectContaining({ messageId: 'r1', endpoint: 'unmapped', reason: 'NO_MATCHING_RULE: no rule' })]);
+    });
+
+    it('a batch of nothing new wakes no one', async () => {
+      await enqueue(queue, [track('a1', 'a')]);
+      let woken = 0;
+      queue.wakeUp.listen(() => woken++);
+      expect(await enqueue(queue, [track('a1', 'a')])).toEqual({ accepted: 0, duplicates: 1, dropped: [] });
+      expect(woken).toBe(0);
+    });
+  });
+
+  describe('deduplication', () => {
+    it('a messageId seen within the window is a duplicate; past it, new again; a generated id is never claimed', async () => {
+      await enqueue(queue, [track('m', 'u'), track('g', 'u', { generatedId: true })]);
+      clock += DEDUP_WINDOW_MS - 1;
+      expect(await enqueue(queue, [track('m', 'u'), track('g', 'u', { generatedId: true })])).toMatchObject({ accepted: 1, duplicates: 1 });
+      clock += 2;
+      expect(await queue.prune()).toBeGreaterThanOrEqual(0);
+      expect(await enqueue(queue, [track('m', 'u')])).toMatchObject({ accepted: 1, duplicates: 0 });
+    });
+  });
+
+  describe('lease order: each user in the order accepted', () => {
+    it('a user with an object in flight gets nothing more until it settles; others go on', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('b1', 'b'), track('a2', 'a')]);
+      const first = await leaseFor(queue, 1);
+      expect(names(first)).toEqual(['a1']);
+      const second = await leaseFor(queue, 10);
+      expect(names(second)).toEqual(['b1']);
+      await queue.settle(first, { ack: first.items.map((i) => i.id) });
+      expect(names(await leaseFor(queue, 10))).toEqual(['a2']);
+    });
+
+    it('a user waiting on a retry is held back until its time comes, and keeps its order', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('a2', 'a'), track('b1', 'b')]);
+      const first = await leaseFor(queue, 1);
+      await queue.settle(first, { retry: [{ id: first.items[0].id, notBefore: clock + 5000 }] });
+      const others = await leaseFor(queue, 10);
+      expect(names(others)).toEqual(['b1']);
+      clock += 5000;
+      const again = await leaseFor(queue, 10);
+      expect(names(again)).toEqual(['a1', 'a2']);
+      expect(again.items.map((i) => i.attempts)).toEqual([1, 0]);
+    });
+
+    it("a user's run is cut at the per-user cap, whatever its endpoints (packing is delivery's)", async () => {
+      await enqueue(queue, [track('a1', 'a'), alias('a2', 'a'), track('a3', 'a'), track('b1', 'b'), track('b2', 'b'), track('b3', 'b')]);
+      expect(names(await leaseFor(queue, 10, 2))).toEqual(['a1', 'a2', 'b1', 'b2']);
+    });
+
+    it('finds ready objects behind more blocked ones than one read takes', async () => {
+      await enqueue(queue, Array.from({ length: 4500 }, (_, i) => track(`a${i}`, 'a')));
+      await enqueue(queue, [track('b1', 'b')]);
+      const first = await leaseFor(queue, 1);
+      await queue.settle(first, { retry: [{ id: first.items[0].id, notBefore: clock + 60_000 }] });
+      expect(names(await leaseFor(queue, 10))).toEqual(['b1']);
+    });
+  });
+
+  describe('leases: owner, expiry, takeover', () => {
+    it('an expired lease is swept back in place, another owner takes it in order, and the first owner can neither extend nor settle it', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('a2', 'a')]);
+      const a = await leaseFor(queue, 1, Infinity, 'instance-a', TTL);
+      expect(a).toMatchObject({ owner: 'instance-a', expiresAt: clock + TTL });
+      expect(await queue.sweep()).toBe(0);
+      expect(names(await leaseFor(queue, 10, Infinity, 'instance-b', TTL))).toEqual([]); // a2 waits behind a1
+      clock += TTL;
+      expect(await queue.sweep()).toBe(1);
+      expect(await queue.stats()).toMatchObject({ pending: 2, leased: 0 });
+      const b = await leaseFor(queue, 10, Infinity, 'instance-b', TTL);
+      expect(names(b)).toEqual(['a1', 'a2']);
+      expect(await queue.extend(a, TTL)).toBe(false);
+      expect(await queue.settle(a, { deadLetter: [{ id: a.items[0].id, reason: 'late', status: 400 }] })).toEqual({ settled: false, reason: expect.any(String) });
+      expect(await queue.settle(b, { ack: b.items.map((i) => i.id) })).toEqual({ settled: true });
+      expect(await queue.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
+    });
+
+    it('extending a lease keeps it past its first expiry', async () => {
+      await enqueue(queue, [track('a1', 'a')]);
+      const lease = await leaseFor(queue, 1, Infinity, TEST_OWNER, TTL);
+      clock += TTL - 1;
+      expect(await queue.extend(lease, TTL)).toBe(true);
+      clock += TTL - 1;
+      expect(await queue.sweep()).toBe(0);
+      expect(await queue.settle(lease, { ack: [lease.items[0].id] })).toEqual({ settled: true });
+      expect(await queue.stats()).toMatchObject({ pending: 0, leased: 0 });
+    });
+
+    it('a settled lease is gone: settling it again is refused, nothing is settled twice', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('a2', 'a')]);
+      const lease = await leaseFor(queue, 1);
+      expect(await queue.settle(lease, { retry: [{ id: lease.items[0].id, notBefore: clock }] })).toEqual({ settled: true });
+      expect((await queue.settle(lease, { ack: [lease.items[0].id] })).settled).toBe(false);
+      const again = await leaseFor(queue, 10);
+      expect(names(again)).toEqual(['a1', 'a2']);
+      expect(again.items[0].attempts).toBe(1);
+    });
+  });
+
+  describe('settle', () => {
+    it('acks, retries and dead letters of a round in one step; what it names nowhere goes back unchanged', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('b1', 'b'), track('c1', 'c'), track('d1', 'd')]);
+      const lease = await leaseFor(queue, 10);
+      const [a, b, c] = lease.items;
+      expect(await queue.settle(lease, { ack: [a.id], retry: [{ id: b.id, notBefore: clock + 100 }], deadLetter: [{ id: c.id, reason: 'Braze: bad', status: 400 }] })).toEqual({ settled: true });
+      expect(await queue.stats()).toMatchObject({ pending: 2, leased: 0, deadLetters: 1 });
+      const next = await leaseFor(queue, 10);
+      expect(names(next)).toEqual(['d1']);
+      expect(next.items[0].attempts).toBe(0);
+      expect((await backend.deadLetters.list(10)).items).toEqual([expect.objectContaining({ messageId: 'c1', reason: 'Braze: bad', status: 400, attempts: 1, endpoint: '/users/track', array: 'events' })]);
+    });
+
+    it('an empty lease holds nothing and settles as nothing', async () => {
+      const lease = await leaseFor(queue, 10);
+      expect(lease.items).toEqual([]);
+      expect(await queue.extend(lease, TTL)).toBe(true);
+      expect(await queue.settle(lease, {})).toEqual({ settled: true });
+    });
+  });
+
+  describe('dead letters', () => {
+    async function deadLetter(...messageIds: string[]): Promise<void> {
+      await enqueue(queue, messageIds.map((id) => track(id, `user-${id}`, { message: { type: 'track', userId: `user-${id}`, event: id, messageId: id, timestamp: '2024-03-01T12:00:00.000Z' } })));
+      const lease = await leaseFor(queue, 100);
+      await queue.settle(lease, { deadLetter: lease.items.map((i) => ({ id: i.id, reason: 'HTTP 400: bad', status: 400 })) });
+    }
+
+    it('are listed, shown with their message, replayed at the end of the queue, and purged', async () => {
+      await deadLetter('x1', 'x2');
+      await enqueue(queue, [track('later', 'other')]);
+      const { total, items } = await backend.deadLetters.list(10);
+      expect(total).toBe(2);
+      expect(await backend.deadLetters.show(items[0].id)).toMatchObject({ messageId: 'x1', message: { event: 'x1' } });
+      expect(await backend.deadLetters.replay([items[0].id])).toEqual({ replayed: 1, skipped: [] });
+      expect(names(await leaseFor(queue, 10))).toEqual(['later', 'x1']);
+      expect(await backend.deadLetters.purge('all')).toBe(1);
+      expect(await queue.stats()).toMatchObject({ deadLetters: 0 });
+    });
+
+    it('replayed with a remap, they carry what the mapping makes now; what it cannot make is skipped and kept', async () => {
+      await deadLetter('x1');
+      await queue.commit({ messages: [], refused: [{ index: 0, messageId: 'r1', userKey: 'u', code: 'NO_MATCHING_RULE', message: 'no rule', payload: { type: 'screen' } }] });
+      const result = await backend.deadLetters.replay('all', remapWith(defaultPlan()));
+      expect(result.replayed).toBe(1);
+      expect(result.skipped).toEqual([{ id: expect.any(Number), reason: expect.stringContaining('the mapping still fails') }]);
+      const lease = await leaseFor(queue, 10);
+      expect(lease.items.map((i) => [i.messageId, i.object.name])).toEqual([['x1', 'x1']]);
+      expect((await backend.deadLetters.list(10)).total).toBe(1);
+    });
+
+    it('one the mapping refused is skipped by a replay without a remap', async () => {
+      await queue.commit({ messages: [], refused: [{ index: 0, messageId: 'r1', userKey: 'u', code: 'NO_MATCHING_RULE', message: 'no rule', payload: { type: 'track' } }] });
+      expect(await backend.deadLetters.replay('all')).toEqual({ replayed: 0, skipped: [{ id: expect.any(Number), reason: expect.stringContaining('never mapped') }] });
+    });
+  });
+
+  it('answers health while open', async () => {
+    expect(await queue.health()).toEqual({ up: true });
+  });
+});
+
+describe('the SQLite adapter at open: one process per DATA_DIR, so every lease in the store is a dead owner\'s', () => {
+  it('sweeps them at once, whatever their expiry, and the objects go out again in order', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-open-'));
+    const store = new SqliteQueue(dataDir, () => 1_000_000);
+    await enqueue(store, [track('a1', 'a'), track('a2', 'a')]);
+    await leaseFor(store, 1, Infinity, 'a-killed-instance', 3_600_000);
+    await store.close();
+    const reopened = new SqliteQueue(dataDir, () => 1_000_000);
+    expect(await reopened.stats()).toMatchObject({ pending: 2, leased: 0 });
+    expect(names(await leaseFor(reopened, 10))).toEqual(['a1', 'a2']);
+    await reopened.close();
+  });
+
+  it('gives back the rows a store from before lease owners marked leased', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-open-'));
+    const store = new SqliteQueue(dataDir, () => 1_000_000);
+    await enqueue(store, [track('a1', 'a')]);
+    store.db.exec('UPDATE work SET state = 1; DROP TABLE leases');
+    await store.close();
+    const reopened = new SqliteQueue(dataDir, () => 1_000_000);
+    expect(names(await leaseFor(reopened, 10))).toEqual(['a1']);
+    await reopened.close();
+  });
+});
+
+describe('the SQLite adapter beside a second writer (the expansion thread)', () => {
+  it('settles while another connection keeps committing: a settlement waits for the write lock instead of failing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-busy-'));
+    const store = new SqliteQueue(dataDir, () => Date.now());
+    await enqueue(store, Array.from({ length: 200 }, (_, i) => track(`m${i}`, `u${i}`)));
+    // Another thread writing to the same file in a loop, as the expansion thread does.
+    const writer = new Worker(
+      `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+       const db = new Database(${JSON.stringify(join(dataDir, 'segment-braze.db'))});
+       db.pragma('busy_timeout = 5000');
+       const put = db.prepare('INSERT INTO merged_aliases (merge_key, merged_at) VALUES (?, 0)');
+       const { parentPort } = require('node:worker_threads');
+       let n = 0, stop = false;
+       parentPort.on('message', () => (stop = true));
+       (function loop() { for (let i = 0; i < 20; i++) put.run('k' + n++); stop ? (db.close(), parentPort.close()) : setImmediate(loop); })();`,
+      { eval: true },
+    );
+    try {
+      for (let round = 0; round < 200; round++) {
+        const lease = await leaseFor(store, 1);
+        expect(await store.settle(lease, { retry: [{ id: lease.items[0].id, notBefore: 0 }] })).toEqual({ settled: true });
+      }
+    } finally {
+      writer.postMessage('stop');
+      await new Promise((resolve) => writer.once('exit', resolve));
+      await store.close();
+    }
+  });
+});

@@ -58,47 +58,56 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
     mkdirSync(dataDir, { recursive: true });
     const beside = options.beside ?? false;
     this.lock = beside ? null : takeLock(dataDir);
-    this.db = new Database(join(dataDir, options.file ?? 'segment-braze.db'));
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode survives a killed process; FULL also survives power loss.
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    const hadLeases = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leases'").get() !== undefined;
-    this.db.exec(SCHEMA);
-    const db = this.db;
-    this.statements = {
-      // Inserts a new id, or refreshes one seen longer ago than the window; a duplicate changes nothing.
-      claim: db.prepare('INSERT INTO dedup (message_id, received_at) VALUES (?, ?) ON CONFLICT(message_id) DO UPDATE SET received_at = excluded.received_at WHERE received_at < ?'),
-      putWork: db.prepare('INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      // COUNT(*) and MIN read the narrow work_enqueued index, not the table's rows (~1 KB each).
-      counts: db.prepare<[], { total: number; oldest: number | null }>('SELECT COUNT(*) AS total, MIN(enqueued_at) AS oldest FROM work'),
-      refuse: db.prepare(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts, reason, status, failed_at)
-        VALUES (?, ?, '${UNMAPPED}', '-', NULL, '{}', ?, NULL, ?, 0, ?, NULL, ?)`),
-      deadCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
-      pruneDedup: db.prepare('DELETE FROM dedup WHERE received_at < ?'),
-      position: db.prepare<[], { segment: number; offset: number }>('SELECT segment, offset FROM inbox_position WHERE id = 1'),
-      setPosition: db.prepare('UPDATE inbox_position SET segment = ?, offset = ? WHERE id = 1'),
-      ping: db.prepare('SELECT 1'),
-      merged: db.prepare<[string], { m: number }>('SELECT 1 AS m FROM merged_aliases WHERE merge_key = ?'),
-      markMerged: db.prepare('INSERT OR IGNORE INTO merged_aliases (merge_key, merged_at) VALUES (?, ?)'),
-    };
-    this.leases = new SqliteLeases(db, now);
-    this.deadLetters = new SqliteDeadLetters(db, now);
-    this.dryRuns = new SqliteDryRuns(db, now);
-    this.merges = {
-      merged: (keys) => asPromise(() => new Set(keys.filter((k) => this.statements.merged.get(k) !== undefined))),
-      remember: (keys) => asPromise(() => this.db.transaction(() => keys.forEach((k) => this.statements.markMerged.run(k, this.now())))()),
-    };
-    const position = this.inboxPosition();
-    this.inbox = beside ? null : new InboxLog(join(dataDir, 'inbox'), position, options.synchronous === 'FULL');
-    // Opening may have moved the read position (clamped after a power loss): an expansion on another thread reads it from here.
-    const start = this.inbox?.reader.position;
-    if (start && (start.segment !== position.segment || start.offset !== position.offset)) this.statements.setPosition.run(start.segment, start.offset);
-    if (beside) return;
-    // A store from before leases had owners marked leased rows 1, with no lease to name them.
-    if (!hadLeases) this.db.exec('UPDATE work SET state = 0 WHERE state <> 0');
-    // This process holds the DATA_DIR lock, so every lease in the store is a dead process's: the sweep takes them all at once (at-least-once).
-    this.leases.sweep(true);
+    // Whatever fails from here on (a damaged inbox, a database that cannot be opened) must not keep the lock: an open in this process could never be tried again.
+    try {
+      this.db = new Database(join(dataDir, options.file ?? 'segment-braze.db'));
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode survives a killed process; FULL also survives power loss.
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      const hadLeases = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leases'").get() !== undefined;
+      this.db.exec(SCHEMA);
+      const db = this.db;
+      this.statements = {
+        // Inserts a new id, or refreshes one seen longer ago than the window; a duplicate changes nothing.
+        claim: db.prepare('INSERT INTO dedup (message_id, received_at) VALUES (?, ?) ON CONFLICT(message_id) DO UPDATE SET received_at = excluded.received_at WHERE received_at < ?'),
+        putWork: db.prepare('INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+        // COUNT(*) and MIN read the narrow work_enqueued index, not the table's rows (~1 KB each).
+        counts: db.prepare<[], { total: number; oldest: number | null }>('SELECT COUNT(*) AS total, MIN(enqueued_at) AS oldest FROM work'),
+        refuse: db.prepare(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts, reason, status, failed_at)
+          VALUES (?, ?, '${UNMAPPED}', '-', NULL, '{}', ?, NULL, ?, 0, ?, NULL, ?)`),
+        deadCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
+        pruneDedup: db.prepare('DELETE FROM dedup WHERE received_at < ?'),
+        position: db.prepare<[], { segment: number; offset: number }>('SELECT segment, offset FROM inbox_position WHERE id = 1'),
+        setPosition: db.prepare('UPDATE inbox_position SET segment = ?, offset = ? WHERE id = 1'),
+        ping: db.prepare('SELECT 1'),
+        merged: db.prepare<[string], { m: number }>('SELECT 1 AS m FROM merged_aliases WHERE merge_key = ?'),
+        markMerged: db.prepare('INSERT OR IGNORE INTO merged_aliases (merge_key, merged_at) VALUES (?, ?)'),
+      };
+      this.leases = new SqliteLeases(db, now);
+      this.deadLetters = new SqliteDeadLetters(db, now);
+      this.dryRuns = new SqliteDryRuns(db, now);
+      this.merges = {
+        merged: (keys) => asPromise(() => new Set(keys.filter((k) => this.statements.merged.get(k) !== undefined))),
+        remember: (keys) => asPromise(() => this.db.transaction(() => keys.forEach((k) => this.statements.markMerged.run(k, this.now())))()),
+      };
+      const position = this.inboxPosition();
+      this.inbox = beside ? null : new InboxLog(join(dataDir, 'inbox'), position, options.synchronous === 'FULL');
+      // Opening may have moved the read position (clamped after a power loss): an expansion on another thread reads it from here.
+      const start = this.inbox?.reader.position;
+      if (start && (start.segment !== position.segment || start.offset !== position.offset)) this.statements.setPosition.run(start.segment, start.offset);
+      if (beside) return;
+      // A store from before leases had owners marked leased rows 1, with no lease to name them.
+      if (!hadLeases) this.db.exec('UPDATE work SET state = 0 WHERE state <> 0');
+      // This process holds the DATA_DIR lock, so every lease in the store is a dead process's: the sweep takes them all at once (at-least-once).
+      this.leases.sweep(true);
+    } catch (error) {
+      // `db` is unset if opening it was what failed.
+      const db = (this as { db?: Database.Database }).db;
+      if (db?.open) db.close();
+      this.lock?.release();
+      throw error;
+    }
   }
 
   /** Appends the request to the inbox; resolves once that is stored. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { LEGACY_PID_FILE, StoreLockedError, takeLock } from '../../src/queue/store-lock';
@@ -88,6 +88,14 @@ describe('the DATA_DIR lock', () => {
     expect(readFileSync(join(dir, LEGACY_PID_FILE), 'utf8')).toBe(String(process.pid));
     lock.release();
     expect(existsSync(join(dir, LEGACY_PID_FILE))).toBe(false);
+  });
+
+  it('is let go when opening the store fails, so that an open in the same process can be tried again', async () => {
+    const dir = freshDir('sb-lock-');
+    mkdirSync(join(dir, 'segment-braze.db')); // a directory where the database should be: SQLite cannot open it
+    expect(() => new SqliteQueue(dir, () => 0)).toThrow(/unable to open|directory/i);
+    rmSync(join(dir, 'segment-braze.db'), { recursive: true });
+    await new SqliteQueue(dir, () => 0).close(); // StoreLockedError if the failed open had kept the lock
   });
 
   it('leaves the store open beside its owner (the CLI, the expansion thread) and refuses a second owner', async () => {

@@ -254,6 +254,8 @@ export class DeliveryWorker {
 
   /** Sends one request and records its objects' fate in the round; true when every one of them is settled for good (delivered or dead-lettered). */
   private async sendOne(request: PackedRequest, round: RoundSettlement, depth = 0): Promise<boolean> {
+    // Once stopping, nothing new goes out (a round's later requests, a split's halves): unsettled, it goes back to the queue.
+    if (this.stopping) return false;
     const limiter = this.limiterFor(request.endpoint);
     let wait = limiter.delay(this.now());
     if (wait > 0) {

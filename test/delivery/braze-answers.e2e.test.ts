@@ -66,6 +66,25 @@ describe('current Braze accounts', () => {
     expect(seqs('u4')).toEqual(Array.from({ length: 14 }, (_, i) => i));
   });
 
+  it('a split stops at shutdown: no half goes out once delivery stops, and what it had not sent is delivered after the restart', async () => {
+    sandbox = await startBrazeSandbox();
+    sandbox.inject({ kind: 'fatal-object', match: { name: 'Poison' }, message: 'Invalid event: Poison', count: -1 });
+    // Each answer takes 2 s: the stop below comes while the left half is in flight, however loaded the machine.
+    sandbox.inject({ kind: 'slow', delayMs: 2000, count: -1 });
+    d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300' });
+    await send(Array.from({ length: 75 }, (_, i) => event(`u${i % 5}`, Math.floor(i / 5), i === 74 ? { event: 'Poison', messageId: 'bad' } : {})));
+    await eventually(() => track().some((r) => r.status === 400), 'the whole request to be refused');
+    await d.delivery.worker.stop(); // the left half is in flight: it is answered, the right half is never sent
+    expect(track().map((r) => [r.status, r.objects])).toEqual([[400, 75], [201, 38]]);
+    const dataDir = d.dataDir;
+    await d.close();
+    sandbox.clearFaults();
+    sandbox.inject({ kind: 'fatal-object', match: { name: 'Poison' }, message: 'Invalid event: Poison', count: -1 });
+    d = await startDeliveryApp(sandbox, { DELIVERY_FLUSH_MS: '300' }, dataDir);
+    await eventually(async () => (await d.store.stats()).deadLetters === 1 && (await settled()), 'the rest after the restart');
+    expect(sandbox.received).toHaveLength(74);
+  });
+
   it('a split keeps each user’s order when a half must wait: a 429 there holds the other half behind it, until the reset', async () => {
     sandbox = await startBrazeSandbox({ rateLimit: { limit: 3000, windowMs: 1000 } });
     sandbox.inject({ kind: 'fatal-object', match: { name: 'Poison' }, count: -1 });

@@ -1,6 +1,14 @@
+import { TRACK_COMBINED_LIMIT } from '../engine/requests';
 /** Configuration from the environment, validated once at boot. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * How an account counts /users/track objects (shared/reference, limits): `combined` is
+ * Braze's current limit (75 across the three arrays; 50 on MAU plans), `per-array` the
+ * legacy one (75 in each array, so up to 225 in a request).
+ */
+export type TrackBatchShape = 'combined' | 'per-array';
 
 export interface AppConfig {
   readonly port: number;
@@ -32,7 +40,7 @@ export interface DeliveryConfig {
   readonly concurrency: number;
   readonly timeoutMs: number;
   /** How the Braze account counts /users/track objects: across the three arrays (current) or per array (legacy). */
-  readonly trackBatchShape: 'combined' | 'per-array';
+  readonly trackBatchShape: TrackBatchShape;
   /** Objects per /users/track request (combined) or per array (per-array). */
   readonly trackBatchSize: number;
   readonly maxAttempts: number;
@@ -121,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     concurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
     timeoutMs: int('BRAZE_TIMEOUT_MS', 10_000, 100, 120_000),
     trackBatchShape: trackShape === 'per-array' ? 'per-array' : 'combined',
-    trackBatchSize: int('BRAZE_TRACK_BATCH_SIZE', legacy?.size ?? 75, 1, 75),
+    trackBatchSize: int('BRAZE_TRACK_BATCH_SIZE', legacy?.size ?? TRACK_COMBINED_LIMIT, 1, TRACK_COMBINED_LIMIT),
     maxAttempts: int('DELIVERY_MAX_ATTEMPTS', 100, 1, 10_000),
     retryBaseMs: int('DELIVERY_RETRY_BASE_MS', 1000, 1, 600_000),
     pauseProbeMs: int('DELIVERY_PAUSE_PROBE_MS', 30_000, 10, 3_600_000),

@@ -1,4 +1,5 @@
-import { BrazeRequest } from '../engine';
+import type { TrackBatchShape } from '../config/app-config';
+import { BrazeRequest, OTHER_ENDPOINT_LIMIT } from '../engine';
 import { WorkItem } from '../queue/ports/work-queue.port';
 
 const TRACK_ORDER = ['attributes', 'events', 'purchases'];
@@ -8,23 +9,13 @@ export interface PackLimits {
   readonly trackArray: number;
   /** Objects per /users/track request across the three arrays; null: only the per-array limit holds. */
   readonly trackCombined: number | null;
-  /** Entries per /users/identify or /users/alias/new request (Braze: 50). */
+  /** Entries per /users/identify or /users/alias/new request. */
   readonly other: number;
 }
 
-/**
- * How an account counts /users/track objects (shared/reference, limits): `combined` is
- * Braze's current limit (75 across the three arrays; 50 on MAU plans), `per-array` the
- * legacy one (75 in each array, so up to 225 in a request).
- */
-export type TrackBatchShape = 'combined' | 'per-array';
-
 export function trackLimits(shape: TrackBatchShape, size: number): PackLimits {
-  return { trackArray: size, trackCombined: shape === 'combined' ? size : null, other: 50 };
+  return { trackArray: size, trackCombined: shape === 'combined' ? size : null, other: OTHER_ENDPOINT_LIMIT };
 }
-
-/** Braze's current limits: 75 objects per /users/track request in all. */
-export const BRAZE_LIMITS: PackLimits = trackLimits('combined', 75);
 
 /** The most objects one /users/track request may carry. */
 export function objectsPerTrackRequest(limits: PackLimits): number {
@@ -119,7 +110,7 @@ export function halves(request: PackedRequest): [PackedRequest, PackedRequest] {
 }
 
 /** One request of `items`, in their order within each array. */
-export function requestOf(items: readonly WorkItem[]): PackedRequest {
+function requestOf(items: readonly WorkItem[]): PackedRequest {
   const arrays = new Map<string, Record<string, unknown>[]>();
   const placed: { item: WorkItem; array: string; index: number }[] = [];
   for (const item of items) {

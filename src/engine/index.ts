@@ -5,6 +5,7 @@ export { mapMessage } from './run';
 export type { MapResult, MapOptions, MapTrace, TraceEntry } from './run';
 export type { MappingPlan } from './plan';
 export type { BrazeRequest } from './requests';
+export { OTHER_ENDPOINT_LIMIT, TRACK_COMBINED_LIMIT } from './requests';
 export { DIAGNOSTIC_CODES, diagnosticLine, hasErrors } from './diagnostics';
 export type { Diagnostic, DiagnosticCode, Severity } from './diagnostics';
 export { RUNTIME_ERROR_CODES, RUNTIME_WARNING_CODES } from './run-context';

@@ -1,7 +1,11 @@
 import { backoffMs, classify, rateLimitOf, retryAfterMs } from '../../src/delivery/braze-response';
-import { BRAZE_LIMITS, halves, objectsPerTrackRequest, pack, perUserCap, sendable, trackLimits } from '../../src/delivery/pack';
+import { halves, objectsPerTrackRequest, pack, perUserCap, sendable, trackLimits } from '../../src/delivery/pack';
+import { TRACK_COMBINED_LIMIT } from '../../src/engine';
 import { RateLimiter } from '../../src/delivery/rate-limiter';
 import { WorkId, WorkItem } from '../../src/queue/ports/work-queue.port';
+
+/** Braze's current limits, as the default configuration packs: 75 objects per /users/track request in all. */
+const CURRENT_LIMITS = trackLimits('combined', TRACK_COMBINED_LIMIT);
 
 const NOW = Date.UTC(2024, 2, 1, 12);
 const reply = (status: number, body: unknown = {}, headers: Record<string, string> = {}) => ({ status, body, headers });
@@ -111,7 +115,7 @@ describe('packing', () => {
   const eventsAndAttributes = () => [...Array.from({ length: 100 }, (_, i) => item(`e${i}`)), ...Array.from({ length: 100 }, (_, i) => item(`a${i}`, '/users/track', 'attributes'))];
 
   it('fills requests up to 75 objects in all, as Braze counts today', () => {
-    expect(shape(pack(eventsAndAttributes(), BRAZE_LIMITS))).toEqual([[75, 0], [25, 50], [0, 50]]);
+    expect(shape(pack(eventsAndAttributes(), CURRENT_LIMITS))).toEqual([[75, 0], [25, 50], [0, 50]]);
   });
 
   it('fills requests up to 75 per array, 225 in all, in the legacy shape', () => {
@@ -136,7 +140,7 @@ describe('packing', () => {
 
   it('halves a request in order: each user’s earlier objects in the first half, positions rebuilt', () => {
     const items = [item('u'), item('u', '/users/track', 'attributes'), item('u'), item('v'), item('v', '/users/track', 'purchases')];
-    const [request] = pack(items, BRAZE_LIMITS);
+    const [request] = pack(items, CURRENT_LIMITS);
     const [left, right] = halves(request);
     expect(left.placed.map((p) => p.item.id)).toEqual(items.slice(0, 3).map((i) => i.id));
     expect(right.placed.map((p) => p.item.id)).toEqual(items.slice(3).map((i) => i.id));
@@ -148,7 +152,7 @@ describe('packing', () => {
 
   it('never splits one user’s objects across requests', () => {
     const items = [...Array.from({ length: 70 }, (_, i) => item(`x${i}`)), ...Array.from({ length: 10 }, () => item('heavy'))];
-    const requests = pack(items, BRAZE_LIMITS);
+    const requests = pack(items, CURRENT_LIMITS);
     const holding = requests.filter((r) => r.placed.some((p) => p.item.userKey === 'heavy'));
     expect(holding).toHaveLength(1);
     expect(holding[0].placed.filter((p) => p.item.userKey === 'heavy').map((p) => p.item.id)).toEqual(items.slice(70).map((i) => i.id));
@@ -160,7 +164,7 @@ describe('packing', () => {
       item('n', '/users/identify', 'aliases_to_identify', { merge_behavior: 'none' }),
       item('t'),
     ];
-    const requests = pack(items, BRAZE_LIMITS);
+    const requests = pack(items, CURRENT_LIMITS);
     expect(requests.map((r) => [r.endpoint, r.placed.length, r.body.merge_behavior])).toEqual([
       ['/users/identify', 50, 'merge'],
       ['/users/identify', 10, 'merge'],

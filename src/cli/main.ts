@@ -3,7 +3,9 @@ import { FORMATS, Format } from './diagnostic-format';
 import { CliIo, processIo } from './io';
 import { deadLettersCommand } from './dead-letters.command';
 import { mapCommand } from './map.command';
-import { dryRunCommand } from './dry-run.command';
+import { DROPPED_RECORDS } from './dropped.command';
+import { DRY_RUN_RECORDS } from './dry-run.command';
+import { keptRecordsCommand } from './kept-records.command';
 import { asksForHelp, COMMAND_USAGE, packageVersion, USAGE } from './usage';
 import { validateCommand } from './validate.command';
 
@@ -62,10 +64,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           io,
         );
       }
-      case 'dry-run': {
+      case 'dry-run':
+      case 'dropped': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: STORE_OPTIONS });
         const [action = 'list', ...ids] = positionals;
-        return await dryRunCommand({ action, ids, dataDir: values['data-dir'], all: values.all, limit: limitOf(values.limit), json: values.json }, io);
+        const options = { action, ids, dataDir: values['data-dir'], all: values.all, limit: limitOf(values.limit), json: values.json };
+        return command === 'dry-run' ? await keptRecordsCommand(DRY_RUN_RECORDS, options, io) : await keptRecordsCommand(DROPPED_RECORDS, options, io);
       }
       case '--version':
       case '-v':

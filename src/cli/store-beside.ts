@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeadLetterStore } from '../queue/ports/dead-letter-store.port';
+import { DroppedMessages } from '../queue/ports/dropped-messages.port';
 import { DryRunSink } from '../queue/ports/dry-run-sink.port';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { CliIo } from './io';
@@ -9,6 +10,7 @@ import { CliIo } from './io';
 export interface CliStores {
   readonly deadLetters: DeadLetterStore;
   readonly dryRuns: DryRunSink;
+  readonly dropped: DroppedMessages;
   close(): Promise<void>;
 }
 

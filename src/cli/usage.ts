@@ -61,6 +61,23 @@ ${DATA_DIR_OPTION}
 Exit status: 0 done, 1 errors.
 `,
   ],
+  [
+    'dropped',
+    `Usage: segment-braze dropped list|show ID|purge ID... [options]
+
+Reads the accepted messages the mapping made no Braze object of, on purpose, with the code
+that says why (EACH_EMPTY, ALL_ITEMS_SKIPPED, NO_OBJECTS; the most recent 10,000). Each is
+also counted in segment_braze_messages_dropped_total{code}.
+  list                        id, time, code, messageId and user, most recent first
+  show ID                     one of them, with the Segment message as it was stored
+  purge ID...|--all           delete them
+${DATA_DIR_OPTION}
+  --all                       purge every kept record
+  --limit N, --json           list: how many (default 50), and JSON output with the messages and the counts by code
+
+Exit status: 0 done, 1 errors.
+`,
+  ],
 ]);
 
 export const USAGE = `Usage: segment-braze <command> [options]
@@ -71,6 +88,7 @@ Commands:
   dead-letters list|show|replay|purge
                               inspect and replay failed Braze work in the service's store
   dry-run list|show|purge     read the requests a dry-run service built instead of sending them
+  dropped list|show|purge     read the accepted messages the mapping made nothing of, and why
   help [COMMAND]              show this text, or a command's
 
 Options:
@@ -78,7 +96,7 @@ Options:
   --version, -v               the version
 
 Exit status: validate 0 clean, 1 errors; map 0 all mapped, 2 some failed, 1 unusable mappings or input;
-dead-letters 0 done, 2 some not replayed, 1 errors; dry-run 0 done, 1 errors.
+dead-letters 0 done, 2 some not replayed, 1 errors; dry-run and dropped 0 done, 1 errors.
 `;
 
 /** Whether the arguments ask for help: `--help` or `-h` before any `--`. */

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDeadLetters } from './dead-letters';
+import { SqliteDroppedMessages } from './dropped-messages';
 import { SqliteDryRuns } from './dry-runs';
 import { InboxLog } from './inbox-log';
 import { InboxReader, LogPosition } from './inbox-reader';
@@ -48,6 +49,9 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   readonly wakeUp = new LocalWakeUp();
   readonly deadLetters: SqliteDeadLetters;
   readonly dryRuns: SqliteDryRuns;
+  /** The messages the expansion dropped on purpose, recorded by commit. */
+  readonly dropped: SqliteDroppedMessages;
+  private closing: Promise<void> | null = null;
   readonly merges: MergeMemory;
 
   constructor(
@@ -87,6 +91,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
       this.leases = new SqliteLeases(db, now);
       this.deadLetters = new SqliteDeadLetters(db, now);
       this.dryRuns = new SqliteDryRuns(db, now);
+      this.dropped = new SqliteDroppedMessages(db);
       this.merges = {
         merged: (keys) => asPromise(() => new Set(keys.filter((k) => this.statements.merged.get(k) !== undefined))),
         remember: (keys) => asPromise(() => this.db.transaction(() => keys.forEach((k) => this.statements.markMerged.run(k, this.now())))()),
@@ -159,7 +164,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
 
   private insert(messages: readonly QueuedMessage[]): CommitResult {
     const now = this.now();
-    const dropped: string[] = [];
+    const dropped: { messageId: string; userKey: string; code: string; message: unknown }[] = [];
     let duplicates = 0;
     let accepted = 0;
     for (const m of messages) {
@@ -172,7 +177,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
       const objects = workObjectsOf(m.requests);
       // Deduplicated like any message (a retry of it is a duplicate), but there is nothing to store.
       if (objects.length === 0) {
-        dropped.push(m.dropCode ?? 'NO_OBJECTS');
+        dropped.push({ messageId: m.messageId, userKey: m.userKey, code: m.dropCode ?? 'NO_OBJECTS', message: m.message });
         continue;
       }
       const payload = m.message === undefined ? null : JSON.stringify(m.message);
@@ -183,7 +188,8 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
         this.statements.putWork.run(m.messageId, m.userKey, o.endpoint, o.array, options.json, JSON.stringify(o.object), o.position, o.mergeKey, now, payload);
       }
     }
-    return { accepted, duplicates, dropped };
+    if (dropped.length > 0) this.dropped.record(dropped, now);
+    return { accepted, duplicates, dropped: dropped.map((d) => d.code) };
   }
 
   lease(owner: string, limits: { readonly limit: number; readonly perUser: number }, ttlMs: number): Promise<Lease> {
@@ -235,11 +241,14 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   }
 
   /** Lets the inbox's appends in progress finish, then closes the files and drops the lock. */
-  async close(): Promise<void> {
-    await this.inbox?.flush();
-    this.inbox?.close();
-    if (this.db.open) this.db.close();
-    this.lock?.release();
+  /** Flushes the inbox and closes everything; a second call (an application closed twice) finds it done. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      await this.inbox?.flush();
+      this.inbox?.close();
+      if (this.db.open) this.db.close();
+      this.lock?.release();
+    })());
   }
 }
 

@@ -53,4 +53,6 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 CREATE TABLE IF NOT EXISTS merged_aliases (merge_key TEXT PRIMARY KEY, merged_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dry_run (id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL);
+-- Accepted messages the mapping made nothing of, on purpose (EACH_EMPTY, …): the most recent 10,000, for segment-braze dropped.
+CREATE TABLE IF NOT EXISTS dropped (id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL, user_key TEXT NOT NULL, code TEXT NOT NULL, payload TEXT, at INTEGER NOT NULL);
 `;

@@ -18,7 +18,7 @@ describe('configuration from the environment', () => {
       corsOrigins: '*',
       adminToken: undefined,
       logLevel: 'info',
-      delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, leaseTtlMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expander: 'thread', expandSharePercent: 10 },
+      delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, leaseTtlMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expandSharePercent: 10 },
     });
   });
 
@@ -55,9 +55,17 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ BRAZE_TRACK_COMBINED_LIMIT: '0' })).toThrow(/BRAZE_TRACK_COMBINED_LIMIT must be an integer from 1 to 225/);
     expect(loadConfig({}).notes).toEqual([]);
     expect(loadConfig({ BRAZE_TRACK_BATCH_SHAPE: 'PER-ARRAY', BRAZE_TRACK_BATCH_SIZE: '50' }).delivery).toMatchObject({ trackBatchShape: 'per-array', trackBatchSize: 50 });
-    expect(() => loadConfig({ INBOX_EXPANDER: 'fork' })).toThrow(/INBOX_EXPANDER must be thread or loop \(got "fork"\)/);
-    expect(loadConfig({ INBOX_EXPANDER: 'LOOP' }).delivery.expander).toBe('loop');
     expect(() => loadConfig({ BRAZE_API_KEY: 'super-secret-key' })).toThrow(/go together/);
     expect(() => loadConfig({ BRAZE_API_KEY: 'super-secret-key' })).not.toThrow(/super-secret-key/);
+  });
+
+  it('reads INBOX_EXPANDER, now gone, into a note instead of stopping the boot, whatever its value', () => {
+    const gone = 'INBOX_EXPANDER is gone: the expansion always runs on its own thread; remove the setting';
+    for (const value of ['loop', 'thread', 'LOOP', 'fork']) {
+      const config = loadConfig({ INBOX_EXPANDER: value });
+      expect(config.notes).toEqual([gone]);
+      expect(config.delivery).toEqual(loadConfig({}).delivery);
+    }
+    expect(loadConfig({ INBOX_EXPANDER: ' ' }).notes).toEqual([]);
   });
 });

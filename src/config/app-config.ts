@@ -51,9 +51,7 @@ export interface DeliveryConfig {
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Messages made into work per inbox transaction. */
   readonly expandBatch: number;
-  /** Where the inbox is expanded: a worker thread of its own (a second core), or the request path's event loop. */
-  readonly expander: 'thread' | 'loop';
-  /** With `loop`: the least share of the event loop that inbox expansion takes while requests keep arriving, in percent. */
+  /** The share of its time the expansion thread takes while requests saturate the request path's event loop, in percent. */
   readonly expandSharePercent: number;
 }
 
@@ -114,13 +112,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   };
   const synchronous = (optional(env.SQLITE_SYNCHRONOUS) ?? 'NORMAL').toUpperCase();
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') problems.push(`SQLITE_SYNCHRONOUS must be NORMAL or FULL (got "${env.SQLITE_SYNCHRONOUS}")`);
-  const expander = (optional(env.INBOX_EXPANDER) ?? 'thread').toLowerCase();
-  if (expander !== 'thread' && expander !== 'loop') problems.push(`INBOX_EXPANDER must be thread or loop (got "${env.INBOX_EXPANDER}")`);
   const watchFlag = (optional(env.MAPPINGS_WATCH) ?? 'true').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(watchFlag)) problems.push(`MAPPINGS_WATCH must be true or false (got "${env.MAPPINGS_WATCH}")`);
   const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
   const mappingsCheckMs = int('MAPPINGS_CHECK_MS', 5000, 0, 3_600_000);
   const notes: string[] = [];
+  // Chose between the thread and the request path's loop: a deployment that still sets it boots as before.
+  if (optional(env.INBOX_EXPANDER) !== undefined) notes.push('INBOX_EXPANDER is gone: the expansion always runs on its own thread; remove the setting');
   const legacy = legacyCombinedLimit(env, int, problems, notes);
   const trackShape = (optional(env.BRAZE_TRACK_BATCH_SHAPE) ?? legacy?.shape ?? 'combined').toLowerCase();
   if (trackShape !== 'combined' && trackShape !== 'per-array') problems.push(`BRAZE_TRACK_BATCH_SHAPE must be combined or per-array (got "${env.BRAZE_TRACK_BATCH_SHAPE}")`);
@@ -136,7 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     leaseTtlMs: int('DELIVERY_LEASE_TTL_MS', 30_000, 100, 3_600_000),
     sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
     expandBatch: int('INBOX_EXPAND_BATCH', 1000, 1, 100_000),
-    expander: expander === 'loop' ? 'loop' : 'thread',
     expandSharePercent: int('INBOX_EXPAND_SHARE_PERCENT', 10, 1, 100),
   };
   if (problems.length > 0) throw new ConfigError(problems);

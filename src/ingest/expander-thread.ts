@@ -4,7 +4,6 @@ import { MappingRegistry } from '../mapping/mapping.registry';
 import { InboxLog } from '../queue/inbox-log';
 import { ExpanderThreadData, FromExpander, ToExpander } from './expander-messages';
 import { ExpansionReport } from './inbox-expander';
-import { ExpansionHost } from './expansion-host';
 import { reportLoopLoad } from './loop-load';
 
 export interface ExpanderThreadReport {
@@ -30,7 +29,7 @@ const YOUNG_GENERATION_MB = 12;
  * of the request path's event loop. The thread holds nothing the disk does not: should it
  * die, a new one starts from the committed read position and nothing is lost or repeated.
  */
-export class ExpanderThread implements ExpansionHost {
+export class ExpanderThread {
   private worker: Worker | null = null;
   private stopping = false;
   private restart: NodeJS.Timeout | null = null;

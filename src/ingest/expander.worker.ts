@@ -43,9 +43,8 @@ const inbox = store.inboxSourceBeside(() => writeEnd);
 // machine with few cores a thread that never sleeps crowds the request path and its clients
 // onto fewer cores (2 cores here: a nice-19 spinner cut the bare ceiling's rate by a quarter).
 let saturated = false;
-const load = { saturated: () => saturated, mark: () => undefined };
 
-const expander = new InboxExpander({ inbox, queue: store }, () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, load }, {
+const expander = new InboxExpander({ inbox, queue: store }, () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, saturated: () => saturated }, {
   expanded: (report) => post({ type: 'expanded', ...report }),
   warn: (message) => post({ type: 'warn', message }),
 });

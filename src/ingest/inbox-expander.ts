@@ -4,15 +4,14 @@ import { ExpandResult, MappedRequest, expandSafely, WHOLE_REQUEST } from '../que
 import { InboxEntry, InboxSource } from '../queue/ports/request-inbox.port';
 import { QueuedMessage, Refusal, WorkQueue } from '../queue/ports/work-queue.port';
 import { admit, IngestSource, isSized, unpack, userKeyOf } from './admit';
-import { LoadSignal, ownLoopLoad } from './loop-load';
 
 export interface ExpanderOptions {
   /** Messages per transaction. */
   readonly batchMessages: number;
   /** The share of its time the expansion takes while requests saturate the request path (0–1]; 1 never holds back. */
   readonly shareUnderLoad: number;
-  /** How to tell the request path is saturated; by default, this thread's own loop (the expansion shares it). */
-  readonly load?: LoadSignal;
+  /** Whether requests saturate the request path, as the service last reported; asked once per transaction. */
+  readonly saturated: () => boolean;
 }
 
 /** Where the expansion reads stored requests, and where it commits the work it makes of them. */
@@ -70,7 +69,7 @@ export async function expandBatch(ends: ExpansionEnds, plan: MappingPlan, maxMes
     messages += entry.messages;
   }
   const committed = await ends.queue.commit({ messages: queued, refused, inboxPosition: position });
-  await ends.inbox.advance(position, entries.length, messages);
+  await ends.inbox.advance(position);
   const dropped = new Map<string, number>();
   for (const code of committed.dropped) dropped.set(code, (dropped.get(code) ?? 0) + 1);
   return { requests: entries.length, messages, duplicates: committed.duplicates, refused: refused.length, dropped: [...dropped], objects: [...objects], refusedCodes };
@@ -84,18 +83,11 @@ function droppedLine(dropped: ExpandResult['dropped']): string {
 }
 
 /**
- * The least pause between transactions on a loop shared with requests, long against the
- * loop's own work after a transaction (~0.3 ms): over 1 ms pauses an idle loop looked
- * saturated half the time. On a thread of its own the expansion needs no pause.
- */
-const MIN_GAP_MS = 2;
-
-/**
  * Makes the inbox's requests into Braze work, oldest first, one transaction at a time. While
  * the request path has time to spare it runs almost back to back; while requests saturate
  * it, it rests between transactions so that it takes about `shareUnderLoad` of its time and
- * acknowledging requests keeps the rest: of the loop when the two share it, of the machine's
- * cores when on a thread of its own. What waits meanwhile is on disk, not in memory.
+ * acknowledging requests keeps the rest of the machine's cores. What waits meanwhile is on
+ * disk, not in memory.
  */
 export class InboxExpander {
   private running: Promise<void> | null = null;
@@ -105,19 +97,13 @@ export class InboxExpander {
   /** When the next transaction may start (performance.now()). */
   private nextAt = 0;
 
-  private readonly minGapMs: number;
-  private readonly load: LoadSignal;
-
   /** Its host calls `kick()` whenever requests have been appended to the inbox. */
   constructor(
     private readonly ends: ExpansionEnds,
     private readonly plan: () => MappingPlan,
     private readonly options: ExpanderOptions,
     private readonly observer: ExpanderObserver = {},
-  ) {
-    this.minGapMs = options.load ? 0 : MIN_GAP_MS;
-    this.load = options.load ?? ownLoopLoad();
-  }
+  ) {}
 
   start(): void {
     this.stopping = false;
@@ -153,13 +139,11 @@ export class InboxExpander {
   }
 
   private async run(): Promise<void> {
-    this.load.mark();
     while (!this.stopping) {
-      // Never inside the caller, and always through a timer, so that an idle loop shows as idle.
-      await this.rest(Math.max(this.minGapMs, this.nextAt - performance.now()));
+      // Never inside the caller: kick() returns at once.
+      await this.rest(this.nextAt - performance.now());
       if (this.stopping) return;
-      // On a shared loop: requests are saturating it when it found no time to idle while this waited.
-      const saturated = this.load.saturated();
+      const saturated = this.options.saturated();
       const started = performance.now();
       let report;
       try {
@@ -168,7 +152,6 @@ export class InboxExpander {
         // The store is busy or failing: the requests stay in the inbox and are tried again.
         this.observer.warn?.(`inbox expansion failed, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
         this.nextAt = performance.now() + 1000;
-        this.load.mark();
         continue;
       }
       if (report === null) return;
@@ -178,7 +161,6 @@ export class InboxExpander {
       // Saturated, rest long enough to take only the configured share; otherwise go straight on.
       const took = performance.now() - started;
       this.nextAt = performance.now() + (saturated ? took * (1 / this.options.shareUnderLoad - 1) : 0);
-      this.load.mark();
     }
   }
 

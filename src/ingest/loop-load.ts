@@ -1,24 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 /** Event-loop utilization above which requests are saturating the request path's loop. */
-export const SATURATED = 0.85;
-
-/** Whether requests saturate the request path: asked once per expansion transaction, marked after it. */
-export interface LoadSignal {
-  saturated(): boolean;
-  mark(): void;
-}
-
-/** The loop this runs on, measured over the time since the last mark (the expander's pause). */
-export function ownLoopLoad(): LoadSignal {
-  let since = performance.eventLoopUtilization();
-  return {
-    saturated: () => performance.eventLoopUtilization(since).utilization > SATURATED,
-    mark: () => {
-      since = performance.eventLoopUtilization();
-    },
-  };
-}
+const SATURATED = 0.85;
 
 const WINDOW_MS = 50;
 

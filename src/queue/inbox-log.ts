@@ -29,7 +29,7 @@ export class InboxLog {
   private fd: number;
   private writeSegment: number;
   private writeOffset: number;
-  /** Reads for the expansion when it runs on this thread; on another thread, a reader of its own is told `writeEnd()`. */
+  /** Reads the log at open (what waits, a torn tail); the expansion thread reads with a reader of its own, told `writeEnd()`. */
   readonly reader: InboxReader;
   private waiting: { record: Buffer[]; messages: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private writing = false;

@@ -126,17 +126,10 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
     return this.statements.position.get()!;
   }
 
-  /** The owner's inbox, read on this thread; the accounting of what waits follows each advance. */
-  inboxSource(): InboxSource {
-    const inbox = this.inbox;
-    if (!inbox) throw new Error('this store was opened without its inbox');
-    return readingWith(inbox.reader, (requests, messages) => inbox.expanded(requests, messages));
-  }
-
   /** A reader of its own, for an expansion beside the owner (another thread), told the write end by `writeEnd`. */
   inboxSourceBeside(writeEnd: () => LogPosition): InboxSource & { close(): void } {
     const reader = new InboxReader(join(this.dataDir, 'inbox'), this.inboxPosition(), writeEnd);
-    return { ...readingWith(reader, () => undefined), close: () => reader.close() };
+    return { ...readingWith(reader), close: () => reader.close() };
   }
 
   commit(batch: MappedBatch): Promise<CommitResult> {
@@ -257,17 +250,13 @@ interface WorkObjectOptions {
   json: string | null;
 }
 
-function readingWith(reader: InboxReader, expanded: (requests: number, messages: number) => void): InboxSource {
+function readingWith(reader: InboxReader): InboxSource {
   return {
     read: (maxMessages) =>
       asPromise(() => {
         const { entries, end } = reader.next(maxMessages);
         return { entries, position: asPosition(end) };
       }),
-    advance: (position, requests, messages) =>
-      asPromise(() => {
-        reader.advance(asLogPosition(position));
-        expanded(requests, messages);
-      }),
+    advance: (position) => asPromise(() => reader.advance(asLogPosition(position))),
   };
 }

@@ -16,10 +16,10 @@ function record<T extends object>(steps: string[], name: string, object: T, meth
   });
 }
 
-describe.each(['thread', 'loop'])('shutdown (INBOX_EXPANDER=%s)', (expander) => {
+describe('shutdown', () => {
   it('stops taking requests, then the expansion, then delivery, then closes the store (its inbox flushed first), each after the last has finished', async () => {
     const sandbox = await startBrazeSandbox();
-    const d = await startDeliveryApp(sandbox, { INBOX_EXPANDER: expander });
+    const d = await startDeliveryApp(sandbox);
     try {
       // A request in flight when the shutdown starts: delivery must wait for it after the expansion has stopped.
       sandbox.inject({ kind: 'slow', delayMs: 300, count: 1 });

@@ -42,17 +42,27 @@ describe('a service that cannot start says why in one line', () => {
   });
 });
 
+/** The messages of the pino lines at level warn. */
+const warningsIn = (output: string) =>
+  output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .filter((l) => l.level === 40)
+    .map((l) => l.msg);
+
 describe('unknown settings', () => {
   it('warns at boot about a misspelt setting, naming the one meant and never its value', async () => {
     const { child, output } = await boot({ LOG_LEVEL: 'info', DATA_DIR: freshDir('sb-boot-'), BRAZE_APIKEY: 'misspelt-key-value-123' });
     await stop(child);
-    const warnings = output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { level: number; msg: string })
-      .filter((l) => l.level === 40);
-    expect(warnings.map((w) => w.msg)).toContain('BRAZE_APIKEY is not a setting; did you mean BRAZE_API_KEY?');
+    expect(warningsIn(output())).toContain('BRAZE_APIKEY is not a setting; did you mean BRAZE_API_KEY?');
     expect(output()).not.toContain('misspelt-key-value-123');
+  });
+
+  it('boots with INBOX_EXPANDER=loop, a setting now gone, and says so once', async () => {
+    const { child, output } = await boot({ LOG_LEVEL: 'info', DATA_DIR: freshDir('sb-boot-'), INBOX_EXPANDER: 'loop' });
+    await stop(child);
+    expect(warningsIn(output()).filter((w) => w.includes('INBOX_EXPANDER'))).toEqual(['INBOX_EXPANDER is gone: the expansion always runs on its own thread; remove the setting']);
   });
 
   it('adds the hint to a configuration error it may have caused', async () => {

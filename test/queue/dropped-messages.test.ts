@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { DROP_CODE_NAMES, dropCodeOf } from '../../src/ingest/drop-codes';
 import { ExpanderThread } from '../../src/ingest/expander-thread';
 import { ExpansionReport } from '../../src/ingest/inbox-expander';
-import { ExpansionHost } from '../../src/ingest/expansion-host';
-import { LoopExpansion } from '../../src/ingest/loop-expansion';
 import { loadMappings, MappingRegistry } from '../../src/mapping/mapping.registry';
 import { AcceptedRequest } from '../../src/queue/ports/request-inbox.port';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
@@ -27,18 +25,12 @@ function request(messages: object[]): AcceptedRequest {
   return { source: 'batch', body: Buffer.from(JSON.stringify({ batch: messages })), receivedAt: Date.parse(T), idBase: `sb-${++n}`, skip: [], messages: messages.length };
 }
 
-type Mode = 'thread' | 'loop';
-
-async function open(mode: Mode, reports: ExpansionReport[], warnings: string[]): Promise<{ store: SqliteQueue; expansion: ExpansionHost }> {
+async function open(reports: ExpansionReport[], warnings: string[]): Promise<{ store: SqliteQueue; expansion: ExpanderThread }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-dropped-'));
   const registry = new MappingRegistry(await loadMappings(join(ROOT, 'mappings'), () => new Date(T)));
   const store = new SqliteQueue(dataDir, () => Date.parse(T));
   const observer = { expanded: (r: ExpansionReport) => reports.push(r), warn: (m: string) => warnings.push(m) };
-  const settings = { batchMessages: 1000, shareUnderLoad: 0.1 };
-  const expansion =
-    mode === 'thread'
-      ? new ExpanderThread(store.inbox!, registry, { dataDir, synchronous: 'NORMAL', ...settings }, { ...observer, error: (m) => warnings.push(`error: ${m}`) })
-      : new LoopExpansion(store, store.inbox!, () => registry.current.plan, settings, observer);
+  const expansion = new ExpanderThread(store.inbox!, registry, { dataDir, synchronous: 'NORMAL', batchMessages: 1000, shareUnderLoad: 0.1 }, { ...observer, error: (m) => warnings.push(`error: ${m}`) });
   return { store, expansion };
 }
 
@@ -49,11 +41,11 @@ const droppedByCode = (reports: ExpansionReport[]) => {
   return counts;
 };
 
-describe.each(['thread', 'loop'] as const)('accepted messages that make no Braze work (INBOX_EXPANDER=%s)', (mode) => {
+describe('accepted messages that make no Braze work', () => {
   it('are reported as dropped, by code, with one log line per transaction; duplicates stay duplicates', async () => {
     const reports: ExpansionReport[] = [];
     const warnings: string[] = [];
-    const { store, expansion } = await open(mode, reports, warnings);
+    const { store, expansion } = await open(reports, warnings);
     expansion.start();
     await store.accept(request(ORDERS));
     await eventually(() => total(reports, 'messages') === 4, 'the orders to be expanded');
@@ -74,7 +66,7 @@ describe.each(['thread', 'loop'] as const)('accepted messages that make no Braze
   it('a stored request that cannot be admitted again counts every one of its messages as refused', async () => {
     const reports: ExpansionReport[] = [];
     const warnings: string[] = [];
-    const { store, expansion } = await open(mode, reports, warnings);
+    const { store, expansion } = await open(reports, warnings);
     expansion.start();
     // As if the body's shape had become unreadable between the answer and the expansion.
     await store.accept({ ...request([]), body: Buffer.from('{"batch": 5}'), messages: 3 });

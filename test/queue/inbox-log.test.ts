@@ -130,8 +130,14 @@ describe('the inbox log when the disk fails or the files are damaged', () => {
   });
 });
 
-/** The expansion's ends on the store's own inbox, as INBOX_EXPANDER=loop has them. */
-const ends = (store: SqliteQueue) => ({ inbox: store.inboxSource(), queue: store });
+const readers: { close(): void }[] = [];
+/** The expansion's ends as the thread has them, a reader of its own beside the store's inbox, driven in-process. */
+function ends(store: SqliteQueue) {
+  const inbox = store.inboxSourceBeside(() => store.inbox!.writeEnd());
+  readers.push(inbox);
+  return { inbox, queue: store };
+}
+afterEach(() => readers.splice(0).forEach((r) => r.close()));
 
 /** A store on a fresh data directory, as the service opens it. */
 function freshStore(): { dataDir: string; store: SqliteQueue } {
@@ -174,7 +180,12 @@ describe('the inbox expander', () => {
     const plan = defaultPlan();
     await store.accept(request(1));
     const expanded: number[] = [];
-    const expander = new InboxExpander(ends(store), () => plan, { batchMessages: 1000, shareUnderLoad: 0.1 }, { expanded: ({ messages }) => expanded.push(messages) });
+    const expander = new InboxExpander(ends(store), () => plan, { batchMessages: 1000, shareUnderLoad: 0.1, saturated: () => false }, {
+      expanded: (report) => {
+        store.inbox!.expanded(report.requests, report.messages); // what waits, as the thread's host counts it
+        expanded.push(report.messages);
+      },
+    });
     store.inbox!.onAccepted = () => expander.kick();
     expander.start();
     expect(expander.active).toBe(true);

@@ -36,7 +36,7 @@ export interface InboxSource {
   /** At least one request when any waits, about `maxMessages` messages; none when caught up. */
   read(maxMessages: number): Promise<{ readonly entries: readonly InboxEntry[]; readonly position: InboxPosition }>;
   /** After `WorkQueue.commit` recorded `position`: reads on from there, and lets go of what lies before it. */
-  advance(position: InboxPosition, requests: number, messages: number): Promise<void>;
+  advance(position: InboxPosition): Promise<void>;
 }
 
 export const REQUEST_INBOX = Symbol('RequestInbox');

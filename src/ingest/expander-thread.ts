@@ -53,7 +53,7 @@ export class ExpanderThread {
   }
 
   /** Whether a thread is running (or about to be started again after one died). */
-  get active(): boolean {
+  get isRunning(): boolean {
     return this.worker !== null || (this.restart !== null && !this.stopping);
   }
 

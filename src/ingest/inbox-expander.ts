@@ -134,7 +134,7 @@ export class InboxExpander {
   }
 
   /** Whether a run is under way or due: false once stopped, whatever arrives. */
-  get active(): boolean {
+  get isRunning(): boolean {
     return this.running !== null;
   }
 

@@ -78,10 +78,10 @@ describe('the inbox expanded on a worker thread', () => {
     first.thread.start();
     await first.store.accept(request([track(1), track(2)], 1));
     await eventually(async () => (await first.store.stats()).pending === 2, 'the first request to be expanded');
-    expect(first.thread.active).toBe(true);
+    expect(first.thread.isRunning).toBe(true);
     await first.thread.stop();
     await first.store.accept(request([track(3)], 2));
-    expect(first.thread.active).toBe(false); // no thread is left that could expand it
+    expect(first.thread.isRunning).toBe(false); // no thread is left that could expand it
     expect(await first.store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
     await first.store.close();
 

@@ -188,12 +188,12 @@ describe('the inbox expander', () => {
     });
     store.inbox!.onAccepted = () => expander.kick();
     expander.start();
-    expect(expander.active).toBe(true);
+    expect(expander.isRunning).toBe(true);
     await store.accept(request(2));
     await eventually(async () => (await store.stats()).inboxMessages === 0 && (await store.stats()).pending === 2, 'the inbox to be expanded');
     await expander.stop();
     await store.accept(request(3)); // its onAccepted kick comes to a stopped expander
-    expect(expander.active).toBe(false);
+    expect(expander.isRunning).toBe(false);
     expect(await store.stats()).toMatchObject({ inboxMessages: 1, pending: 2 });
     expect(expanded.reduce((a, b) => a + b, 0)).toBe(2);
     await store.close();

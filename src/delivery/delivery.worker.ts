@@ -216,10 +216,16 @@ export class DeliveryWorker {
   }
 
   private async settleRound(lease: Lease, round: RoundSettlement): Promise<void> {
-    // Braze merged these whatever becomes of the lease.
-    if (round.merged.length > 0) await this.merges.remember(round.merged);
+    // Settled first: a failure after it costs at most a merge sent again, one before it the whole round.
     const result = await this.queue.settle(lease, round);
     if (!result.settled) this.log.warn(`a round's settlement was refused (${result.reason}); its objects will be sent again`);
+    // Braze merged these whatever became of the lease.
+    if (round.merged.length === 0) return;
+    try {
+      await this.merges.remember(round.merged);
+    } catch (error) {
+      this.log.warn(`remembering ${round.merged.length} alias merge(s) failed, so they may be sent again: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private async deliver(items: readonly WorkItem[], round: RoundSettlement): Promise<void> {

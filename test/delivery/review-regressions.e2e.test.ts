@@ -49,6 +49,18 @@ describe('regressions found in review', () => {
     expect(sandbox.received.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('a failure to remember alias merges does not undo the round: its objects are settled, not sent again', async () => {
+    sandbox = await startBrazeSandbox();
+    const app = (d = await startDeliveryApp(sandbox));
+    app.store.merges.remember = () => Promise.reject(new Error('SQLITE_BUSY: database is locked'));
+    const identify = { type: 'identify', userId: 'u', anonymousId: 'a', messageId: 'both-ids', traits: { plan: 'pro' } };
+    await request(d.url).post('/v1/batch').send({ batch: [identify] }).expect(200);
+    await eventually(async () => { const stats = await app.store.stats(); return stats.inboxMessages === 0 && stats.pending === 0 && stats.leased === 0; }, 'the round to settle');
+    // Settled once: each object reached Braze exactly once, the merge among them.
+    expect(sandbox.requests.filter((r) => r.status === 201).map((r) => r.endpoint).sort()).toEqual(['/users/identify', '/users/track']);
+    expect(sandbox.received.filter((r) => r.endpoint === '/users/identify')).toHaveLength(1);
+  });
+
   it('a re-mapped dead letter of an order over 75 products is the same product', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-remap-'));
     const store = new SqliteQueue(dataDir, () => Date.parse(T));

@@ -33,8 +33,11 @@ export class SqliteDryRuns implements DryRunSink {
   }
 
   async record(request: BrazeRequest): Promise<void> {
-    this.s.insert.run(request.endpoint, JSON.stringify(request.body), this.now());
-    this.s.prune.run(KEEP);
+    // One transaction, one commit (an fsync with SQLITE_SYNCHRONOUS=FULL), not two.
+    this.db.transaction(() => {
+      this.s.insert.run(request.endpoint, JSON.stringify(request.body), this.now());
+      this.s.prune.run(KEEP);
+    })();
   }
 
   async list(limit: number): Promise<{ total: number; items: DryRunRecord[] }> {

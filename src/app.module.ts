@@ -19,7 +19,6 @@ import { PreviewService } from './ingest/preview.service';
 import { MemoryRejectionLog, REJECTION_LOG } from './ingest/rejection-log';
 import { MappingRegistry } from './mapping/mapping.registry';
 import { QueueStats, WORK_QUEUE, WorkQueue } from './queue/ports/work-queue.port';
-import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
 export interface AppDependencies {
   readonly config: AppConfig;

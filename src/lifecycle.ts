@@ -1,7 +1,7 @@
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DeliveryService } from './delivery/delivery.service';
 import { ExpansionService } from './ingest/expansion.service';
-import { SqliteQueue } from './queue/sqlite-queue.adapter';
+import { WORK_QUEUE, WorkQueue } from './queue/ports/work-queue.port';
 
 /**
  * The background parts' lives, in the one order that loses nothing. Written here because Nest
@@ -16,7 +16,7 @@ export class ServiceLifecycle implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly expansion: ExpansionService,
     private readonly delivery: DeliveryService,
-    private readonly store: SqliteQueue,
+    @Inject(WORK_QUEUE) private readonly store: WorkQueue,
   ) {}
 
   /** Delivery first, so that it hears the expansion's first signal of new work. */

@@ -9,7 +9,7 @@ export function sourceFiles(dir: string): string[] {
   });
 }
 
-/** The module specifiers a file imports or re-exports (`from '…'`), as written. */
+/** The module specifiers a file imports or re-exports (`from '…'`), requires (`require('…')`) or loads (`import('…')`), as written. */
 export function importSpecifiers(file: string): string[] {
-  return [...readFileSync(file, 'utf8').matchAll(/\bfrom\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
+  return [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]);
 }

@@ -13,8 +13,11 @@ interface ScanRow {
   user_key: string;
   state: number;
   not_before: number;
+}
+
+/** The request a row goes in, as stored: options are JSON or null for none, so equal texts are equal options (one JSON.stringify wrote both). */
+interface RequestRow {
   endpoint: string;
-  /** As stored: JSON, or null for none; equal texts are equal options (one JSON.stringify wrote both). */
   options: string | null;
 }
 
@@ -63,7 +66,9 @@ export class SqliteLeases {
   ) {
     this.s = {
       // The queue's head in id order, every state: what is in flight or waiting blocks its user.
-      scan: db.prepare<[number, number], ScanRow>('SELECT id, user_key, state, not_before, endpoint, options FROM work WHERE id > ? ORDER BY id LIMIT ?'),
+      scan: db.prepare<[number, number], ScanRow>('SELECT id, user_key, state, not_before FROM work WHERE id > ? ORDER BY id LIMIT ?'),
+      // Read only for rows a lease would take: a head of blocked rows costs no more than without it.
+      request: db.prepare<[number], RequestRow>('SELECT endpoint, options FROM work WHERE id = ?'),
       newLease: db.prepare<[string, number, string, number]>('INSERT INTO leases (owner, expires_at, items, n) VALUES (?, ?, ?, ?)'),
       take: db.prepare<[number, number], ItemRow>(`UPDATE work SET state = ? WHERE id = ?
         RETURNING id, message_id, user_key, endpoint, arr, options, object, position, attempts, merge_key`),
@@ -95,8 +100,8 @@ export class SqliteLeases {
     return this.db.transaction((): Lease => {
       const now = this.now();
       const taken = new Map<string, number>();
-      /** Each user's first object's endpoint and options, with `oneRequestPerUser`. */
-      const requestOf = new Map<string, ScanRow>();
+      /** Each user's first object's request, with `oneRequestPerUser`. */
+      const requestOf = new Map<string, RequestRow>();
       const blocked = new Set<string>();
       const chosen: number[] = [];
       let after = 0;
@@ -109,7 +114,7 @@ export class SqliteLeases {
           if (blocked.has(row.user_key)) continue;
           const count = taken.get(row.user_key) ?? 0;
           // In flight or waiting to retry, or as many as one round may take of a user: the user's later objects wait.
-          if (row.state !== PENDING || row.not_before > now || count >= perUser || (oneRequestPerUser && !sameRequest(requestOf, row))) {
+          if (row.state !== PENDING || row.not_before > now || count >= perUser || (oneRequestPerUser && !this.sameRequest(requestOf, row))) {
             blocked.add(row.user_key);
             continue;
           }
@@ -172,15 +177,16 @@ export class SqliteLeases {
     }).immediate();
   }
 
+  /** Whether `row` could go in the same request as its user's first object of the lease (which it records when it is the first). */
+  private sameRequest(firstOf: Map<string, RequestRow>, row: ScanRow): boolean {
+    const request = this.s.request.get(row.id)!;
+    const first = firstOf.get(row.user_key);
+    if (first === undefined) firstOf.set(row.user_key, request);
+    return first === undefined || (first.endpoint === request.endpoint && first.options === request.options);
+  }
+
   /** Read from the leases, not the work rows, so counting costs nothing however long the queue. */
   leasedCount(): number {
     return this.s.leasedCount.get()!.n;
   }
-}
-
-/** Whether `row` could go in the same request as its user's first object of the lease (which it records when it is the first). */
-function sameRequest(firstOf: Map<string, ScanRow>, row: ScanRow): boolean {
-  const first = firstOf.get(row.user_key);
-  if (first === undefined) firstOf.set(row.user_key, row);
-  return first === undefined || (first.endpoint === row.endpoint && first.options === row.options);
 }

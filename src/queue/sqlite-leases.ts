@@ -113,7 +113,7 @@ export class SqliteLeases {
         for (const row of page) {
           if (blocked.has(row.user_key)) continue;
           const count = taken.get(row.user_key) ?? 0;
-          // In flight or waiting to retry, or as many as one round may take of a user: the user's later objects wait.
+          // In flight or waiting to retry, as many as one round may take of a user, or (oneRequestPerUser) for another request than the user's first: the user's later objects wait.
           if (row.state !== PENDING || row.not_before > now || count >= perUser || (oneRequestPerUser && !this.sameRequest(requestOf, row))) {
             blocked.add(row.user_key);
             continue;

@@ -3,7 +3,7 @@ import { Lease, Settlement, WorkId, WorkItem, WorkQueue } from '../queue/ports/w
 import { backoffMs, classify, FailedObject, Outcome, rateLimitOf } from './braze-response';
 import { BrazeSender } from './braze-sender';
 import { keepExtending } from './lease-keeper';
-import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, perUserCap, sendable } from './pack';
+import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, perUserCap, roundLimits } from './pack';
 import { RateLimiter } from './rate-limiter';
 
 export interface WorkerOptions {
@@ -196,18 +196,18 @@ export class DeliveryWorker {
 
   /**
    * One lease, delivered and settled in one step; what the round did not settle for good
-   * (a stop, a failure, a user's objects past an endpoint change) goes back to the queue
+   * (a stop, a failure, a pause) goes back to the queue
    * with it. Its lease is extended while requests are in flight. Returns how many objects
    * were leased.
    */
   private async round(limit: number): Promise<number> {
     const ttl = this.options.leaseTtlMs;
-    const lease = await this.queue.lease(this.options.owner, { limit, perUser: perUserCap(this.options.limits) }, ttl);
+    const lease = await this.queue.lease(this.options.owner, roundLimits(this.options.limits, limit), ttl);
     if (lease.items.length === 0) return 0;
     const round: RoundSettlement = { ack: [], retry: [], deadLetter: [], merged: [] };
     const stopExtending = keepExtending(this.queue, lease, ttl, this.log);
     try {
-      await this.deliver(sendable(lease.items), round);
+      await this.deliver(lease.items, round);
     } finally {
       stopExtending();
       await this.settleRound(lease, round);

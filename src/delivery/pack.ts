@@ -1,6 +1,6 @@
 import type { TrackBatchShape } from '../config/app-config';
 import { BrazeRequest, OTHER_ENDPOINT_LIMIT } from '../engine';
-import { WorkItem } from '../queue/ports/work-queue.port';
+import { LeaseLimits, requestKeyOf, WorkItem } from '../queue/ports/work-queue.port';
 
 const TRACK_ORDER = ['attributes', 'events', 'purchases'];
 
@@ -27,29 +27,18 @@ export interface PackedRequest extends BrazeRequest {
   readonly placed: readonly { readonly item: WorkItem; readonly array: string; readonly index: number }[];
 }
 
-/**
- * What of a lease goes out this round: each user's objects up to the first whose endpoint
- * differs from the user's first (different endpoints go in different, concurrent requests,
- * so a later one could overtake an earlier one). The rest wait in the queue for a later round.
- */
-export function sendable(items: readonly WorkItem[]): WorkItem[] {
-  const endpointOf = new Map<string, string>();
-  const stopped = new Set<string>();
-  return items.filter((item) => {
-    if (stopped.has(item.userKey)) return false;
-    const first = endpointOf.get(item.userKey);
-    if (first === undefined) endpointOf.set(item.userKey, item.endpoint);
-    else if (first !== item.endpoint) {
-      stopped.add(item.userKey);
-      return false;
-    }
-    return true;
-  });
-}
-
 /** The most objects of one user that a lease may take in one round: they must fit one request. */
 export function perUserCap(limits: PackLimits): number {
   return Math.min(limits.trackArray, limits.trackCombined ?? Infinity, limits.other);
+}
+
+/**
+ * What a round leases: up to `limit` objects, each user's in one request (`pack` keeps it
+ * whole), since a round's requests run concurrently and a user's second request could
+ * overtake the first.
+ */
+export function roundLimits(limits: PackLimits, limit: number): LeaseLimits {
+  return { limit, perUser: perUserCap(limits), oneRequestPerUser: true };
 }
 
 /**
@@ -60,7 +49,7 @@ export function perUserCap(limits: PackLimits): number {
 export function pack(items: readonly WorkItem[], limits: PackLimits): PackedRequest[] {
   const groups = new Map<string, Map<string, WorkItem[]>>();
   for (const item of items) {
-    const key = `${item.endpoint} ${JSON.stringify(item.options)}`;
+    const key = requestKeyOf(item);
     let users = groups.get(key);
     if (!users) groups.set(key, (users = new Map()));
     const list = users.get(item.userKey);

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
-import { Lease, Settlement, SettleResult, WorkId, WorkItem } from './ports/work-queue.port';
+import { Lease, LeaseLimits, Settlement, SettleResult, WorkId, WorkItem } from './ports/work-queue.port';
 
 /** A work row's `state` when no lease holds it; otherwise it holds the lease's id. */
 export const PENDING = 0;
@@ -13,6 +13,12 @@ interface ScanRow {
   user_key: string;
   state: number;
   not_before: number;
+}
+
+/** The request a row goes in, as stored: options are JSON or null for none, so equal texts are equal options (one JSON.stringify wrote both). */
+interface RequestRow {
+  endpoint: string;
+  options: string | null;
 }
 
 interface ItemRow {
@@ -61,11 +67,14 @@ export class SqliteLeases {
     this.s = {
       // The queue's head in id order, every state: what is in flight or waiting blocks its user.
       scan: db.prepare<[number, number], ScanRow>('SELECT id, user_key, state, not_before FROM work WHERE id > ? ORDER BY id LIMIT ?'),
+      // Read only for rows a lease would take: a head of blocked rows costs no more than without it.
+      request: db.prepare<[number], RequestRow>('SELECT endpoint, options FROM work WHERE id = ?'),
       newLease: db.prepare<[string, number, string, number]>('INSERT INTO leases (owner, expires_at, items, n) VALUES (?, ?, ?, ?)'),
       take: db.prepare<[number, number], ItemRow>(`UPDATE work SET state = ? WHERE id = ?
         RETURNING id, message_id, user_key, endpoint, arr, options, object, position, attempts, merge_key`),
-      extend: db.prepare<[number, number, string]>('UPDATE leases SET expires_at = ? WHERE id = ? AND owner = ?'),
-      owner: db.prepare<[number], { owner: string }>('SELECT owner FROM leases WHERE id = ?'),
+      // Only before its expiry: from then on the lease is nobody's, swept or not.
+      extend: db.prepare<[number, number, string, number]>('UPDATE leases SET expires_at = ? WHERE id = ? AND owner = ? AND expires_at > ?'),
+      held: db.prepare<[number, string, number], { items: string }>('SELECT items FROM leases WHERE id = ? AND owner = ? AND expires_at > ?'),
       ack: db.prepare<[number, number]>('DELETE FROM work WHERE id = ? AND state = ?'),
       retry: db.prepare<[number, number, number]>(`UPDATE work SET state = ${PENDING}, attempts = attempts + 1, not_before = ? WHERE id = ? AND state = ?`),
       toDead: db.prepare<[string, number | null, number, number, number]>(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts, reason, status, failed_at)
@@ -86,11 +95,13 @@ export class SqliteLeases {
    * blocked objects (users waiting on retries) holds back the users behind it until their
    * retries come round.
    */
-  lease(owner: string, limit: number, perUser: number, ttlMs: number): Lease {
+  lease(owner: string, { limit, perUser, oneRequestPerUser }: LeaseLimits, ttlMs: number): Lease {
     // IMMEDIATE: a read that upgrades to a write fails at once (SQLITE_BUSY) if the expansion's connection wrote meanwhile.
     return this.db.transaction((): Lease => {
       const now = this.now();
       const taken = new Map<string, number>();
+      /** Each user's first object's request, with `oneRequestPerUser`. */
+      const requestOf = new Map<string, RequestRow>();
       const blocked = new Set<string>();
       const chosen: number[] = [];
       let after = 0;
@@ -102,8 +113,8 @@ export class SqliteLeases {
         for (const row of page) {
           if (blocked.has(row.user_key)) continue;
           const count = taken.get(row.user_key) ?? 0;
-          // In flight or waiting to retry, or as many as one round may take of a user: the user's later objects wait.
-          if (row.state !== PENDING || row.not_before > now || count >= perUser) {
+          // In flight or waiting to retry, as many as one round may take of a user, or (oneRequestPerUser) for another request than the user's first: the user's later objects wait.
+          if (row.state !== PENDING || row.not_before > now || count >= perUser || (oneRequestPerUser && !this.sameRequest(requestOf, row))) {
             blocked.add(row.user_key);
             continue;
           }
@@ -120,16 +131,18 @@ export class SqliteLeases {
   }
 
   extend(lease: Lease, ttlMs: number): boolean {
-    if (lease.items.length === 0) return true;
-    return this.s.extend.run(this.now() + ttlMs, Number(lease.id), lease.owner).changes === 1;
+    if (lease.id === NOTHING.id) return true;
+    const now = this.now();
+    return this.s.extend.run(now + ttlMs, Number(lease.id), lease.owner, now).changes === 1;
   }
 
   settle(lease: Lease, settlement: Settlement): SettleResult {
-    if (lease.items.length === 0) return { settled: true };
+    if (lease.id === NOTHING.id) return { settled: true };
     const id = Number(lease.id);
     // IMMEDIATE: it reads the lease before writing; a deferred transaction would fail at once (SQLITE_BUSY) if the expansion's connection wrote in between.
     return this.db.transaction((): SettleResult => {
-      if (this.s.owner.get(id)?.owner !== lease.owner) return { settled: false, reason: `lease ${lease.id} expired and its objects went back to the queue` };
+      const held = this.s.held.get(id, lease.owner, this.now());
+      if (!held) return { settled: false, reason: `lease ${lease.id} expired: its objects go back to the queue` };
       const named = new Set<WorkId>();
       for (const work of settlement.ack ?? []) {
         this.s.ack.run(Number(work), id);
@@ -145,7 +158,8 @@ export class SqliteLeases {
         this.s.ack.run(Number(d.id), id);
         named.add(d.id);
       }
-      for (const item of lease.items) if (!named.has(item.id)) this.s.release.run(Number(item.id), id);
+      // The stored lease's objects, not the caller's list: a row left naming an ended lease would block its user for good.
+      for (const work of JSON.parse(held.items) as number[]) if (!named.has(String(work) as WorkId)) this.s.release.run(work, id);
       this.s.endLease.run(id);
       return { settled: true };
     }).immediate();
@@ -161,6 +175,14 @@ export class SqliteLeases {
       }
       return objects;
     }).immediate();
+  }
+
+  /** Whether `row` could go in the same request as its user's first object of the lease (which it records when it is the first). */
+  private sameRequest(firstOf: Map<string, RequestRow>, row: ScanRow): boolean {
+    const request = this.s.request.get(row.id)!;
+    const first = firstOf.get(row.user_key);
+    if (first === undefined) firstOf.set(row.user_key, request);
+    return first === undefined || (first.endpoint === request.endpoint && first.options === request.options);
   }
 
   /** Read from the leases, not the work rows, so counting costs nothing however long the queue. */

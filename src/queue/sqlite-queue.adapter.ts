@@ -9,7 +9,7 @@ import { InboxReader, LogPosition } from './inbox-reader';
 import { LocalWakeUp } from './local-wake-up';
 import { MergeMemory } from './ports/merge-memory.port';
 import { AcceptedRequest, InboxPosition, InboxSource, RequestInbox } from './ports/request-inbox.port';
-import { CommitResult, DEDUP_WINDOW_MS, Lease, MappedBatch, QueuedMessage, QueueStats, Refusal, Settlement, SettleResult, StoreHealth, WorkQueue } from './ports/work-queue.port';
+import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueuedMessage, QueueStats, Refusal, Settlement, SettleResult, StoreHealth, WorkQueue } from './ports/work-queue.port';
 import { SqliteLeases } from './sqlite-leases';
 import { SCHEMA } from './sqlite-schema';
 import { StoreLock, takeLock } from './store-lock';
@@ -185,8 +185,8 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
     return { accepted, duplicates, dropped: dropped.map((d) => d.code) };
   }
 
-  lease(owner: string, limits: { readonly limit: number; readonly perUser: number }, ttlMs: number): Promise<Lease> {
-    return asPromise(() => this.leases.lease(owner, limits.limit, limits.perUser, ttlMs));
+  lease(owner: string, limits: LeaseLimits, ttlMs: number): Promise<Lease> {
+    return asPromise(() => this.leases.lease(owner, limits, ttlMs));
   }
 
   extend(lease: Lease, ttlMs: number): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { backoffMs, classify, rateLimitOf, retryAfterMs } from '../../src/delivery/braze-response';
-import { halves, objectsPerTrackRequest, pack, perUserCap, sendable, trackLimits } from '../../src/delivery/pack';
+import { halves, objectsPerTrackRequest, pack, perUserCap, roundLimits, trackLimits } from '../../src/delivery/pack';
 import { TRACK_COMBINED_LIMIT } from '../../src/engine';
 import { RateLimiter } from '../../src/delivery/rate-limiter';
 import { WorkId, WorkItem } from '../../src/queue/ports/work-queue.port';
@@ -106,9 +106,13 @@ describe('packing', () => {
     id: String(++id) as WorkId, messageId: `m${id}`, userKey, endpoint, array, options, object: { n: id }, position: 0, attempts: 0, mergeKey: null,
   });
 
-  it("a round sends each user's objects up to the first endpoint change; the rest wait for a later round", () => {
-    const items = [item('a'), item('b', '/users/alias/new', 'user_aliases'), item('a'), item('a', '/users/identify', 'aliases_to_identify'), item('a'), item('b'), item('c')];
-    expect(sendable(items).map((i) => [i.userKey, i.endpoint])).toEqual([['a', '/users/track'], ['b', '/users/alias/new'], ['a', '/users/track'], ['c', '/users/track']]);
+  it('a round leases one request per user (the lease cuts each run: see the work queue contract), within the per-user cap', () => {
+    expect(roundLimits(CURRENT_LIMITS, 300)).toEqual({ limit: 300, perUser: perUserCap(CURRENT_LIMITS), oneRequestPerUser: true });
+  });
+
+  it('identify objects with different merge_behavior go in different requests', () => {
+    const requests = pack([item('a', '/users/identify', 'aliases_to_identify', { merge_behavior: 'merge' }), item('b', '/users/identify', 'aliases_to_identify', { merge_behavior: 'none' })], CURRENT_LIMITS);
+    expect(requests.map((r) => r.body.merge_behavior)).toEqual(['merge', 'none']);
   });
 
   const shape = (requests: ReturnType<typeof pack>) => requests.map((r) => [(r.body.events as unknown[] | undefined)?.length ?? 0, (r.body.attributes as unknown[] | undefined)?.length ?? 0]);

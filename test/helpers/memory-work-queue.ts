@@ -1,6 +1,7 @@
 import { LocalWakeUp } from '../../src/queue/local-wake-up';
 import { DeadLetter, DeadLetterStore, Remap, ReplayResult, StoredDeadLetter } from '../../src/queue/ports/dead-letter-store.port';
-import { CommitResult, DEDUP_WINDOW_MS, Lease, MappedBatch, QueueStats, Settlement, SettleResult, StoreHealth, WorkId, WorkItem, WorkObject, WorkQueue } from '../../src/queue/ports/work-queue.port';
+import { InboxPosition } from '../../src/queue/ports/request-inbox.port';
+import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueueStats, requestKeyOf, Settlement, SettleResult, StoreHealth, WorkId, WorkItem, WorkObject, WorkQueue } from '../../src/queue/ports/work-queue.port';
 import { NEVER_MAPPED } from '../../src/queue/remap';
 import { UNMAPPED } from '../../src/queue/work-item';
 import { workObjectsOf } from '../../src/queue/work-objects';
@@ -33,31 +34,37 @@ export class MemoryWorkQueue implements WorkQueue, DeadLetterStore {
   private readonly leases = new Map<number, { owner: string; expiresAt: number; ids: number[] }>();
   private readonly letters = new Map<number, Letter>();
   private nextId = 1;
+  /** What the last commit with a position recorded: where the inbox goes on. */
+  inboxPosition: InboxPosition | undefined;
 
   constructor(private readonly now: () => number) {}
 
+  /** Everything is staged first (messages copied as a store would serialize them), then applied: a batch that fails changes nothing. */
   async commit(batch: MappedBatch): Promise<CommitResult> {
     const now = this.now();
     const dropped: string[] = [];
-    let accepted = 0;
+    const claimed = new Set<string>();
+    const rows: Omit<Row, 'id' | 'lease' | 'notBefore' | 'enqueuedAt'>[] = [];
     let duplicates = 0;
-    let added = false;
     for (const m of batch.messages) {
       const seen = this.claims.get(m.messageId);
-      if (!m.generatedId && seen !== undefined && seen >= now - DEDUP_WINDOW_MS) {
+      if (!m.generatedId && ((seen !== undefined && seen >= now - DEDUP_WINDOW_MS) || claimed.has(m.messageId))) {
         duplicates++;
         continue;
       }
-      if (!m.generatedId) this.claims.set(m.messageId, now);
-      accepted++;
+      if (!m.generatedId) claimed.add(m.messageId);
       const objects = workObjectsOf(m.requests);
       if (objects.length === 0) dropped.push(m.dropCode ?? 'NO_OBJECTS');
-      for (const o of objects) this.put({ ...o, messageId: m.messageId, userKey: m.userKey, message: m.message ?? null, attempts: 0 });
-      added ||= objects.length > 0;
+      const message = m.message === undefined ? null : copy(m.message);
+      for (const o of objects) rows.push({ ...o, messageId: m.messageId, userKey: m.userKey, message, attempts: 0 });
     }
-    for (const r of batch.refused) this.bury({ messageId: r.messageId, userKey: r.userKey, endpoint: UNMAPPED, array: '-', object: {}, position: r.index, message: r.payload ?? null, attempts: 0 }, `${r.code}: ${r.message}`, null, null);
-    if (added) this.wakeUp.notify();
-    return { accepted, duplicates, dropped };
+    const refused = batch.refused.map((r) => ({ r, payload: r.payload === undefined ? null : copy(r.payload) }));
+    for (const id of claimed) this.claims.set(id, now);
+    rows.forEach((row) => this.put(row));
+    for (const { r, payload } of refused) this.bury({ messageId: r.messageId, userKey: r.userKey, endpoint: UNMAPPED, array: '-', object: {}, position: r.index, message: payload, attempts: 0 }, `${r.code}: ${r.message}`, null, null);
+    if (batch.inboxPosition) this.inboxPosition = batch.inboxPosition;
+    if (rows.length > 0) this.wakeUp.notify();
+    return { accepted: batch.messages.length - duplicates, duplicates, dropped };
   }
 
   private put(row: Omit<Row, 'id' | 'lease' | 'notBefore' | 'enqueuedAt'>): void {
@@ -70,19 +77,23 @@ export class MemoryWorkQueue implements WorkQueue, DeadLetterStore {
     this.letters.set(id, { ...letter, id, reason, status, failedAt: new Date(this.now()).toISOString(), row });
   }
 
-  async lease(owner: string, limits: { readonly limit: number; readonly perUser: number }, ttlMs: number): Promise<Lease> {
+  async lease(owner: string, limits: LeaseLimits, ttlMs: number): Promise<Lease> {
     const now = this.now();
     const blocked = new Set<string>();
     const taken = new Map<string, number>();
+    const requestOf = new Map<string, string>();
     const chosen: Row[] = [];
     for (const row of this.rows.values()) {
       if (chosen.length === limits.limit) break;
       if (blocked.has(row.userKey)) continue;
       const count = taken.get(row.userKey) ?? 0;
-      if (row.lease !== 0 || row.notBefore > now || count >= limits.perUser) {
+      const request = requestKeyOf({ endpoint: row.endpoint, options: row.options ?? {} });
+      const otherRequest = limits.oneRequestPerUser && (requestOf.get(row.userKey) ?? request) !== request;
+      if (row.lease !== 0 || row.notBefore > now || count >= limits.perUser || otherRequest) {
         blocked.add(row.userKey);
         continue;
       }
+      requestOf.set(row.userKey, request);
       taken.set(row.userKey, count + 1);
       chosen.push(row);
     }
@@ -93,18 +104,24 @@ export class MemoryWorkQueue implements WorkQueue, DeadLetterStore {
     return { id: String(id), owner, expiresAt: now + ttlMs, items: chosen.map(toItem) };
   }
 
-  async extend(lease: Lease, ttlMs: number): Promise<boolean> {
-    if (lease.items.length === 0) return true;
+  /** The lease while it is still its owner's: not expired, swept or settled. */
+  private held(lease: Lease) {
     const held = this.leases.get(Number(lease.id));
-    if (held?.owner !== lease.owner) return false;
+    return held?.owner === lease.owner && held.expiresAt > this.now() ? held : undefined;
+  }
+
+  async extend(lease: Lease, ttlMs: number): Promise<boolean> {
+    if (lease.id === '') return true;
+    const held = this.held(lease);
+    if (!held) return false;
     held.expiresAt = this.now() + ttlMs;
     return true;
   }
 
   async settle(lease: Lease, settlement: Settlement): Promise<SettleResult> {
-    if (lease.items.length === 0) return { settled: true };
+    if (lease.id === '') return { settled: true };
     const id = Number(lease.id);
-    if (this.leases.get(id)?.owner !== lease.owner) return { settled: false, reason: `lease ${lease.id} expired` };
+    if (!this.held(lease)) return { settled: false, reason: `lease ${lease.id} expired` };
     const held = (work: WorkId) => ((row) => (row?.lease === id ? row : undefined))(this.rows.get(Number(work)));
     for (const work of settlement.ack ?? []) if (held(work)) this.rows.delete(Number(work));
     for (const r of settlement.retry ?? []) {
@@ -188,6 +205,9 @@ export class MemoryWorkQueue implements WorkQueue, DeadLetterStore {
     return targets.filter((id) => this.letters.delete(id)).length;
   }
 }
+
+/** What a store would keep of a value: its JSON (which throws on what JSON cannot hold). */
+const copy = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 function toItem(row: Row): WorkItem {
   const { id, messageId, userKey, endpoint, array, options, object, position, attempts, mergeKey } = row;

@@ -4,16 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remapWith } from '../../src/queue/remap';
 import { DeadLetterStore } from '../../src/queue/ports/dead-letter-store.port';
+import { InboxPosition } from '../../src/queue/ports/request-inbox.port';
 import { DEDUP_WINDOW_MS, WorkQueue } from '../../src/queue/ports/work-queue.port';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { defaultPlan } from '../helpers/engine';
 import { MemoryWorkQueue } from '../helpers/memory-work-queue';
-import { alias, enqueue, leaseFor, names, TEST_OWNER, track } from '../helpers/queue';
+import { alias, enqueue, identify, leaseFor, names, TEST_OWNER, track } from '../helpers/queue';
 
 /** A backend under test: its ports, on a clock the test moves. */
 interface Backend {
   readonly queue: WorkQueue;
   readonly deadLetters: DeadLetterStore;
+  /** The inbox position the last commit recorded, read back as the backend stores it. */
+  inboxPosition(): unknown;
   close(): Promise<void>;
 }
 
@@ -23,14 +26,14 @@ const BACKENDS: [string, (now: () => number) => Backend][] = [
     'sqlite',
     (now) => {
       const store = new SqliteQueue(mkdtempSync(join(tmpdir(), 'sb-contract-')), now);
-      return { queue: store, deadLetters: store.deadLetters, close: () => store.close() };
+      return { queue: store, deadLetters: store.deadLetters, inboxPosition: () => store.inboxPosition(), close: () => store.close() };
     },
   ],
   [
     'memory',
     (now) => {
       const memory = new MemoryWorkQueue(now);
-      return { queue: memory, deadLetters: memory, close: () => memory.close() };
+      return { queue: memory, deadLetters: memory, inboxPosition: () => memory.inboxPosition, close: () => memory.close() };
     },
   ],
 ];
@@ -59,6 +62,20 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
       stop();
       expect(await queue.stats()).toMatchObject({ pending: 1, leased: 0, deadLetters: 1 });
       expect((await backend.deadLetters.list(10)).items).toEqual([expect.objectContaining({ messageId: 'r1', endpoint: 'unmapped', reason: 'NO_MATCHING_RULE: no rule' })]);
+    });
+
+    it('records the inbox position with the objects; a batch that cannot be stored leaves claims, objects and position as they were', async () => {
+      // The SQLite adapter's position is a segment and an offset; to the port it is opaque.
+      const at = (offset: number) => ({ segment: 1, offset }) as unknown as InboxPosition;
+      await queue.commit({ messages: [track('a1', 'a')], refused: [], inboxPosition: at(100) });
+      expect(backend.inboxPosition()).toEqual(at(100));
+      const unstorable = track('bad', 'b', { message: { type: 'track', n: BigInt(1) } });
+      await expect(queue.commit({ messages: [track('a2', 'a'), unstorable], refused: [], inboxPosition: at(200) })).rejects.toThrow();
+      expect(backend.inboxPosition()).toEqual(at(100));
+      expect(await queue.stats()).toMatchObject({ pending: 1 });
+      expect(await queue.commit({ messages: [track('a2', 'a')], refused: [], inboxPosition: at(300) })).toMatchObject({ accepted: 1, duplicates: 0 });
+      expect(backend.inboxPosition()).toEqual(at(300));
+      expect(names(await leaseFor(queue, 10))).toEqual(['a1', 'a2']);
     });
 
     it('a batch of nothing new wakes no one', async () => {
@@ -109,6 +126,27 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
       expect(names(await leaseFor(queue, 10, 2))).toEqual(['a1', 'a2', 'b1', 'b2']);
     });
 
+    it("with oneRequestPerUser, a user's run stops at the first object for another request; other users go on, and the rest follows in order", async () => {
+      await enqueue(queue, [track('a1', 'a'), track('a2', 'a'), alias('a3', 'a'), track('a4', 'a'), alias('b1', 'b'), alias('b2', 'b'), track('c1', 'c')]);
+      const round = () => queue.lease(TEST_OWNER, { limit: 10, perUser: 10, oneRequestPerUser: true }, TTL);
+      const first = await round();
+      expect(names(first)).toEqual(['a1', 'a2', 'b1', 'b2', 'c1']);
+      await queue.settle(first, { ack: first.items.map((i) => i.id) });
+      const second = await round();
+      expect(names(second)).toEqual(['a3']);
+      await queue.settle(second, { ack: second.items.map((i) => i.id) });
+      expect(names(await round())).toEqual(['a4']);
+    });
+
+    it('with oneRequestPerUser, request options count: identify objects with another merge_behavior wait for the next lease', async () => {
+      await enqueue(queue, [identify('i1', 'a', 'merge'), identify('i2', 'a', 'merge'), identify('i3', 'a', 'none'), identify('j1', 'b', 'none')]);
+      const round = () => queue.lease(TEST_OWNER, { limit: 10, perUser: 10, oneRequestPerUser: true }, TTL);
+      const first = await round();
+      expect(names(first)).toEqual(['i1', 'i2', 'j1']);
+      await queue.settle(first, { ack: first.items.map((i) => i.id) });
+      expect(names(await round())).toEqual(['i3']);
+    });
+
     it('finds ready objects behind more blocked ones than one read takes', async () => {
       await enqueue(queue, Array.from({ length: 4500 }, (_, i) => track(`a${i}`, 'a')));
       await enqueue(queue, [track('b1', 'b')]);
@@ -134,6 +172,18 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
       expect(await queue.settle(a, { deadLetter: [{ id: a.items[0].id, reason: 'late', status: 400 }] })).toEqual({ settled: false, reason: expect.any(String) });
       expect(await queue.settle(b, { ack: b.items.map((i) => i.id) })).toEqual({ settled: true });
       expect(await queue.stats()).toMatchObject({ pending: 0, leased: 0, deadLetters: 0 });
+    });
+
+    it('from its expiry on, swept or not, a lease is nobody\'s: its owner can neither extend nor settle it, and nothing of the settlement is applied', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('a2', 'a')]);
+      const a = await leaseFor(queue, 10, Infinity, 'instance-a', TTL);
+      clock += TTL;
+      expect(await queue.extend(a, TTL)).toBe(false);
+      expect(await queue.settle(a, { ack: [a.items[0].id], retry: [{ id: a.items[1].id, notBefore: clock + 60_000 }] })).toEqual({ settled: false, reason: expect.any(String) });
+      await queue.sweep();
+      const b = await leaseFor(queue, 10, Infinity, 'instance-b', TTL);
+      expect(names(b)).toEqual(['a1', 'a2']);
+      expect(b.items.map((i) => i.attempts)).toEqual([0, 0]);
     });
 
     it('extending a lease keeps it past its first expiry', async () => {
@@ -169,6 +219,44 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
       expect(names(next)).toEqual(['d1']);
       expect(next.items[0].attempts).toBe(0);
       expect((await backend.deadLetters.list(10)).items).toEqual([expect.objectContaining({ messageId: 'c1', reason: 'Braze: bad', status: 400, attempts: 1, endpoint: '/users/track', array: 'events' })]);
+    });
+
+    it("what a settlement names nowhere stays in its place, ahead of its user's later objects", async () => {
+      await enqueue(queue, [track('a1', 'a'), track('a2', 'a'), track('a3', 'a')]);
+      const lease = await leaseFor(queue, 10, 2);
+      expect(await queue.settle(lease, {})).toEqual({ settled: true });
+      const again = await leaseFor(queue, 10, 2);
+      expect(names(again)).toEqual(['a1', 'a2']);
+      // The same objects, not copies queued again: a backend that re-queues would give them new ids.
+      expect(again.items.map((i) => i.id)).toEqual(lease.items.map((i) => i.id));
+    });
+
+    it('an object left unnamed behind a retry waits with its user, then goes out in order', async () => {
+      await enqueue(queue, [track('a1', 'a'), alias('a2', 'a'), track('a3', 'a'), track('a4', 'a')]);
+      const lease = await leaseFor(queue, 10, 3);
+      await queue.settle(lease, { ack: [lease.items[0].id], retry: [{ id: lease.items[1].id, notBefore: clock + 100 }] });
+      expect(names(await leaseFor(queue, 10))).toEqual([]);
+      clock += 100;
+      expect(names(await leaseFor(queue, 10))).toEqual(['a2', 'a3', 'a4']);
+    });
+
+    it('ids its lease does not hold are ignored', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('b1', 'b')]);
+      const mine = await leaseFor(queue, 1);
+      const theirs = await leaseFor(queue, 10, Infinity, 'instance-b');
+      const b1 = theirs.items[0].id;
+      expect(await queue.settle(mine, { ack: [b1], retry: [{ id: b1, notBefore: clock + 60_000 }], deadLetter: [{ id: b1, reason: 'not mine', status: 400 }] })).toEqual({ settled: true });
+      expect(await queue.stats()).toMatchObject({ pending: 1, leased: 1, deadLetters: 0 });
+      expect(await queue.settle(theirs, { ack: [b1] })).toEqual({ settled: true });
+      expect(names(await leaseFor(queue, 10))).toEqual(['a1']);
+      expect(await queue.stats()).toMatchObject({ pending: 0, leased: 1, deadLetters: 0 });
+    });
+
+    it('gives back every object the lease holds, whatever the Lease passed lists', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('a2', 'a')]);
+      const lease = await leaseFor(queue, 10);
+      expect(await queue.settle({ ...lease, items: lease.items.slice(0, 1) }, { ack: [lease.items[0].id] })).toEqual({ settled: true });
+      expect(names(await leaseFor(queue, 10))).toEqual(['a2']);
     });
 
     it('an empty lease holds nothing and settles as nothing', async () => {

@@ -77,7 +77,28 @@ export interface WorkItem {
   readonly mergeKey: string | null;
 }
 
-/** Objects held by one owner until `expiresAt` (epoch ms), unless extended; then the sweep gives them back. */
+/**
+ * The request an object goes in: objects with the same key may share one Braze request,
+ * objects with different keys never do (the endpoint, and its request-level options).
+ */
+export function requestKeyOf(item: Pick<WorkItem, 'endpoint' | 'options'>): string {
+  return `${item.endpoint} ${JSON.stringify(item.options)}`;
+}
+
+/** How much one lease may take; how much of that goes in one request is delivery's policy, passed here. */
+export interface LeaseLimits {
+  readonly limit: number;
+  /** At most this many objects of one user. */
+  readonly perUser: number;
+  /**
+   * Stop each user's run at the first object that could not go in the same request as the
+   * run's first (another `requestKeyOf`): a consumer that sends a round's requests
+   * concurrently must not hold two requests of one user.
+   */
+  readonly oneRequestPerUser: boolean;
+}
+
+/** Objects held by one owner until `expiresAt` (epoch ms), unless extended before then. */
 export interface Lease {
   readonly id: string;
   readonly owner: string;
@@ -94,7 +115,7 @@ export interface Settlement {
   readonly deadLetter?: readonly { readonly id: WorkId; readonly reason: string; readonly status: number | null }[];
 }
 
-/** `settled: false`: the lease had expired and been swept (another owner may hold its objects now); nothing of the settlement was applied. */
+/** `settled: false`: the lease had expired (another owner may hold its objects now); nothing of the settlement was applied. */
 export type SettleResult = { readonly settled: true } | { readonly settled: false; readonly reason: string };
 
 export interface QueueStats {
@@ -113,21 +134,29 @@ export type StoreHealth = { readonly up: true } | { readonly up: false; readonly
  *
  * **Per-user order.** A user's objects are leased in the order they were accepted, and none
  * is leased while an earlier one of that user is in flight (leased) or waiting to retry.
- * Within one lease, a user's objects form one run in that order (at most `perUser`).
+ * Within one lease, a user's objects form one run in that order (at most `perUser`, and
+ * one request's worth with `oneRequestPerUser`).
  *
  * **Leases.** A lease belongs to its owner (an instance) until `expiresAt`; `extend` moves
- * that on while its requests are in flight; `sweep` gives expired leases' objects back to
- * the queue, in their places. A settlement of a lease that is no longer its owner's is
- * refused whole and says so: an object is never settled twice.
+ * that on while its requests are in flight. From `expiresAt` on it is nobody's: `extend`
+ * and `settle` are refused, whether or not it was swept yet (a backend whose leases expire
+ * by themselves, keys with a TTL, cannot tell the difference), and its objects may be leased
+ * by any owner, in their places: at once, or once `sweep` has given them back. A settlement
+ * of a lease that is no longer its owner's is refused whole and says so: an object is never
+ * settled twice.
  */
 export interface WorkQueue {
-  /** Claims each message id for the deduplication window, stores the new messages' objects and the refusals as dead letters, and records the inbox position: all in one step. */
+  /** Claims each message id for the deduplication window, stores the new messages' objects and the refusals as dead letters, and records the inbox position: all in one step, or nothing of it when it fails. */
   commit(batch: MappedBatch): Promise<CommitResult>;
-  /** Up to `limit` eligible objects in queue order, at most `perUser` of one user; an empty lease holds nothing. */
-  lease(owner: string, limits: { readonly limit: number; readonly perUser: number }, ttlMs: number): Promise<Lease>;
-  /** False when the lease is gone (swept): its owner must stop counting on it. */
+  /** Up to `limit` eligible objects in queue order, within `limits` per user; an empty lease holds nothing. */
+  lease(owner: string, limits: LeaseLimits, ttlMs: number): Promise<Lease>;
+  /** False when the lease is gone (expired, swept or settled): its owner must stop counting on it. */
   extend(lease: Lease, ttlMs: number): Promise<boolean>;
-  /** Acks, retries and dead letters of one lease in one step; the rest of its objects go back to the queue. */
+  /**
+   * Acks, retries and dead letters of one lease in one step; every other object the lease
+   * holds (as stored, whatever `lease.items` lists) goes back to the queue in its place,
+   * unchanged. Ids the lease does not hold are ignored.
+   */
   settle(lease: Lease, settlement: Settlement): Promise<SettleResult>;
   /** Gives expired leases' objects back to the queue; how many objects. */
   sweep(): Promise<number>;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { purgeRecords } from './sqlite-purge';
 import { DeadLetter, DeadLetterStore, Remap, ReplayResult, StoredDeadLetter } from './ports/dead-letter-store.port';
 import { WorkObject } from './ports/work-queue.port';
 import { NEVER_MAPPED } from './remap';
@@ -92,8 +93,6 @@ export class SqliteDeadLetters implements DeadLetterStore {
   }
 
   async purge(ids: readonly number[] | 'all'): Promise<number> {
-    if (ids === 'all') return this.db.prepare('DELETE FROM dead_letters').run().changes;
-    const remove = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
-    return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+    return purgeRecords(this.db, 'dead_letters', ids);
   }
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { purgeRecords } from './sqlite-purge';
 import { DroppedMessages, DroppedRecord } from './ports/dropped-messages.port';
 
 interface Row {
@@ -51,8 +52,6 @@ export class SqliteDroppedMessages implements DroppedMessages {
   }
 
   async purge(ids: readonly number[] | 'all'): Promise<number> {
-    if (ids === 'all') return this.db.prepare('DELETE FROM dropped').run().changes;
-    const remove = this.db.prepare('DELETE FROM dropped WHERE id = ?');
-    return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+    return purgeRecords(this.db, 'dropped', ids);
   }
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { purgeRecords } from './sqlite-purge';
 import { BrazeRequest } from '../engine';
 import { DryRunRecord, DryRunSink } from './ports/dry-run-sink.port';
 
@@ -52,8 +53,6 @@ export class SqliteDryRuns implements DryRunSink {
   }
 
   async purge(ids: readonly number[] | 'all'): Promise<number> {
-    if (ids === 'all') return this.db.prepare('DELETE FROM dry_run').run().changes;
-    const remove = this.db.prepare('DELETE FROM dry_run WHERE id = ?');
-    return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+    return purgeRecords(this.db, 'dry_run', ids);
   }
 }

@@ -16,6 +16,7 @@ const SQLITE_ADAPTER = new Set([
   'queue/inbox-reader',
   'queue/inbox-record',
   'queue/store-lock',
+  'queue/sqlite-purge',
   'better-sqlite3',
 ]);
 

@@ -29,7 +29,7 @@ while not done do
         first = first or request
         if request ~= first then break end
       end
-      candidates[#candidates + 1] = { tonumber(id), user }
+      candidates[#candidates + 1] = { tonumber(id), user, id }
       sorted = false
     end
   end
@@ -42,13 +42,14 @@ local lease = tostring(redis.call('HINCRBY', SEQ, 'l', 1))
 local expires = now + ttl
 local out, ids = { lease, expires }, {}
 for i = 1, math.min(limit, #candidates) do
-  local id, user = candidates[i][1], candidates[i][2]
+  -- The id as stored: a Lua number would print as 1e+15 past 14 digits.
+  local user, id = candidates[i][2], candidates[i][3]
   local key = object_key(id)
   redis.call('HSET', key, 'l', lease)
   redis.call('ZREM', READY, user)
   ids[#ids + 1] = id
   local f = redis.call('HMGET', key, 'm', 'u', 'e', 'a', 'op', 'ob', 'p', 'at', 'k')
-  out[#out + 1] = { tostring(id), f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9] }
+  out[#out + 1] = { id, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9] }
 end
 redis.call('HSET', lease_key(lease), 'o', owner, 'x', expires, 'i', table.concat(ids, ','))
 redis.call('ZADD', LEASES, expires, lease)

@@ -81,12 +81,16 @@ export class RedisWorkQueue implements WorkQueue {
 
   /** Connects (and subscribes to the wake-up) or fails with why: an unreachable Redis is an error at once, not a retry loop. */
   static async open(url: string, now: () => number, options: RedisQueueOptions = {}): Promise<RedisWorkQueue> {
-    const connect = { lazyConnect: true, connectTimeout: options.connectTimeoutMs ?? 5000 };
+    // disconnectTimeout: ioredis waits that long for a socket that already closed (a refused connection) before it lets go.
+    const connect = { lazyConnect: true, connectTimeout: options.connectTimeoutMs ?? 5000, disconnectTimeout: 200 };
     const client = new Redis(url, connect);
     const subscriber = new Redis(url, connect);
-    // Reported by commands and health(); without a listener ioredis would print every reconnection failure.
-    client.on('error', () => undefined);
-    subscriber.on('error', () => undefined);
+    // The first connection error says why (ECONNREFUSED, NOAUTH); connect() itself rejects with "Connection is closed".
+    let why: Error | undefined;
+    // Reported by commands and health() once open; without a listener ioredis would print every reconnection failure.
+    const remember = (error: Error) => (why ??= error);
+    client.on('error', remember);
+    subscriber.on('error', remember);
     try {
       await Promise.all([client.connect(), subscriber.connect()]);
       const queue = new RedisWorkQueue(client, subscriber, options.prefix ?? DEFAULT_REDIS_PREFIX, now);
@@ -95,7 +99,7 @@ export class RedisWorkQueue implements WorkQueue {
     } catch (error) {
       client.disconnect();
       subscriber.disconnect();
-      throw new Error(`Redis at ${redactedUrl(url)} is not reachable: ${(error as Error).message}`);
+      throw new Error(`Redis at ${redactedUrl(url)} is not reachable: ${(why ?? (error as Error)).message}`);
     }
   }
 
@@ -175,11 +179,13 @@ export class RedisWorkQueue implements WorkQueue {
     }
   }
 
-  /** A second call finds it done. */
+  /** A second call finds it done. A connection that is not up is dropped, not quit: QUIT would wait for a Redis that may not come back. */
   close(): Promise<void> {
-    return (this.closing ??= (async () => {
-      await Promise.allSettled([this.subscriber.quit(), this.client.quit()]);
-    })());
+    const end = async (connection: Redis) => {
+      if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
+      else connection.disconnect();
+    };
+    return (this.closing ??= Promise.all([end(this.subscriber), end(this.client)]).then(() => undefined));
   }
 }
 

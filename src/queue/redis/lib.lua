@@ -1,3 +1,18 @@
+-- The key layout, every key under the prefix P (`sb:{q}:` by default; the braces are the hash tag):
+--   P seq            hash: the last object (o), lease (l), message (m) and dead letter (d) number
+--   P n              hash: objects queued, objects leased (stats without a scan)
+--   P o:<id>         hash: one queued object (m message id, u user, e endpoint, a array, op options,
+--                    ob object, p position, k merge key, at attempts, nb not before, l lease, t enqueued, mr message)
+--   P m:<n>          hash: a message's Segment payload (p), kept once for all its objects (n left)
+--   P u:<user>       list: the user's object ids in acceptance order
+--   P heads          zset: every user with queued objects, by head id (the oldest object)
+--   P ready          zset: users whose head may be leased now, by head id (the queue's order)
+--   P later          zset: users whose head waits for a retry, by not-before
+--   P lease:<id>     hash: o owner, x expires at, i object ids;  P leases  zset: lease ids by expiry
+--   P dedup          zset: claimed message ids by claim time (pruned past the window)
+--   P dead:<id>      hash: a dead letter;  P dead  zset: dead letter ids
+--   P inbox          string: the inbox position of the last commit
+--   P wake           pub/sub channel: new work committed
 -- Prepended to every script of this folder. KEYS[1] names the prefix's `seq` key, so a
 -- cluster routes the call to the prefix's slot; ARGV[1] is the prefix itself (hash-tagged,
 -- `sb:{q}:`), from which every other key is built: all of them share that slot.

@@ -17,6 +17,9 @@ export async function openRedisQueue(now: () => number, prefix = freshPrefix()):
   }
 }
 
+/** A SCAN/KEYS pattern for every key under `prefix` (its braces and other glob characters taken literally). */
+export const patternUnder = (prefix: string) => `${prefix.replace(/[{}*?[\]\\]/g, '\\$&')}*`;
+
 /** Deletes every key under `prefix`, so the test Redis does not fill up. */
 export async function dropKeys(prefix: string): Promise<void> {
   const client = new Redis(REDIS_URL, { lazyConnect: true });
@@ -24,7 +27,7 @@ export async function dropKeys(prefix: string): Promise<void> {
     await client.connect();
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[{}*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+      const [next, keys] = await client.scan(cursor, 'MATCH', patternUnder(prefix), 'COUNT', 1000);
       if (keys.length > 0) await client.unlink(...keys);
       cursor = next;
     } while (cursor !== '0');

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { RedisWorkQueue } from '../../src/queue/redis/redis-work-queue';
-import { dropKeys, freshPrefix, openRedisQueue, REDIS_URL } from '../helpers/redis';
+import { dropKeys, freshPrefix, openRedisQueue, patternUnder, REDIS_URL } from '../helpers/redis';
 import { enqueue, leaseFor, names, track } from '../helpers/queue';
 
 const TTL = 1000;
@@ -65,6 +65,22 @@ describe('the Redis work queue shared by two instances', () => {
     expect(await b.stats()).toMatchObject({ pending: 0, leased: 0 });
   });
 
+  it("keeps a message's payload once for all its objects, and a delivered message leaves only its deduplication claim", async () => {
+    const events = ['e1', 'e2', 'e3'].map((name) => ({ external_id: 'u', name, time: '2024-03-01T12:00:00.000Z' }));
+    await enqueue(a, [track('m1', 'u', { message: { type: 'track', big: 'x'.repeat(1000) }, requests: [{ endpoint: '/users/track', body: { events } }] })]);
+    const client = new Redis(REDIS_URL);
+    const keys = async () => (await client.keys(patternUnder(prefix))).map((key) => key.slice(prefix.length)).sort();
+    try {
+      expect(await keys()).toEqual(['dedup', 'heads', 'm:1', 'n', 'o:1', 'o:2', 'o:3', 'ready', 'seq', 'u:u']);
+      const lease = await leaseFor(a, 10);
+      expect(lease.items).toHaveLength(3);
+      await a.settle(lease, { ack: lease.items.map((i) => i.id) });
+      expect(await keys()).toEqual(['dedup', 'n', 'seq']);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('every key it writes is under the hash-tagged prefix, so one Redis Cluster slot holds them all', async () => {
     await enqueue(a, [track('a1', 'u', { message: { type: 'track' } }), track('a2', 'v')]);
     const lease = await leaseFor(a, 1);
@@ -72,7 +88,7 @@ describe('the Redis work queue shared by two instances', () => {
     await leaseFor(a, 10);
     const client = new Redis(REDIS_URL);
     try {
-      const keys = await client.keys(`${prefix.replace(/[{}*?[\]\\]/g, '\\$&')}*`);
+      const keys = await client.keys(patternUnder(prefix));
       expect(keys.length).toBeGreaterThan(5);
       const tag = (key: string) => key.slice(key.indexOf('{'), key.indexOf('}') + 1);
       expect(new Set(keys.map(tag))).toEqual(new Set([tag(prefix)]));

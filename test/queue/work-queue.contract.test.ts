@@ -134,6 +134,12 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
       expect(again.items.map((i) => i.attempts)).toEqual([1, 0]);
     });
 
+    it('a lease cut at its limit takes the earliest objects in queue order, whoever they belong to', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('b1', 'b'), track('b2', 'b'), track('a2', 'a'), track('c1', 'c')]);
+      expect(names(await leaseFor(queue, 3))).toEqual(['a1', 'b1', 'b2']);
+      expect(names(await leaseFor(queue, 3))).toEqual(['c1']); // a2 waits behind a1, in flight
+    });
+
     it("a user's run is cut at the per-user cap, whatever its endpoints (packing is delivery's)", async () => {
       await enqueue(queue, [track('a1', 'a'), alias('a2', 'a'), track('a3', 'a'), track('b1', 'b'), track('b2', 'b'), track('b3', 'b')]);
       expect(names(await leaseFor(queue, 10, 2))).toEqual(['a1', 'a2', 'b1', 'b2']);

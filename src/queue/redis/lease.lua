@@ -5,23 +5,29 @@ local now, limit, cap, one_request, ttl, owner = tonumber(ARGV[2]), tonumber(ARG
 sweep(now, 100)
 for _, user in ipairs(redis.call('ZRANGEBYSCORE', LATER, '-inf', now, 'LIMIT', 0, 1000)) do place(user, now) end
 
--- Each ready user's run (its eligible prefix) are candidates; the lease takes the `limit`
--- smallest ids among them, as a scan of the whole queue in id order would. Users come by
--- head id, so once `limit` candidates lie below the next user's head, no later user counts.
-local candidates, sorted = {}, true
-local by_id = function(x, y) return x[1] < y[1] end
+-- Each ready user's run (its eligible prefix) offers candidates; the lease takes the `limit`
+-- smallest ids among them, as a scan of the whole queue in id order would. `chosen` holds the
+-- smallest so far, sorted; users come by head id and a run's ids only grow, so reading stops
+-- at the first id above the `limit`-th chosen one.
+local chosen = {}
+local function full() return #chosen >= limit end
+local function above_cut(id) return full() and id >= chosen[limit][1] end
+local function admit(entry)
+  local i = #chosen
+  while i >= 1 and chosen[i][1] > entry[1] do i = i - 1 end
+  table.insert(chosen, i + 1, entry)
+  if #chosen > limit then table.remove(chosen) end
+end
 local offset, done = 0, false
 while not done do
   local page = redis.call('ZRANGE', READY, offset, offset + 99, 'WITHSCORES')
   if #page == 0 then break end
   for i = 1, #page, 2 do
-    local user, head = page[i], tonumber(page[i + 1])
-    if #candidates >= limit then
-      if not sorted then table.sort(candidates, by_id); sorted = true end
-      if head > candidates[limit][1] then done = true; break end
-    end
+    local user = page[i]
+    if above_cut(tonumber(page[i + 1])) then done = true; break end
     local first
     for _, id in ipairs(redis.call('LRANGE', user_key(user), 0, cap - 1)) do
+      if above_cut(tonumber(id)) then break end
       local f = redis.call('HMGET', object_key(id), 'l', 'nb', 'e', 'op')
       if f[1] or tonumber(f[2] or '0') > now then break end
       if one_request then
@@ -29,21 +35,19 @@ while not done do
         first = first or request
         if request ~= first then break end
       end
-      candidates[#candidates + 1] = { tonumber(id), user, id }
-      sorted = false
+      -- The id as stored, besides its number: a Lua number would print as 1e+15 past 14 digits.
+      admit({ tonumber(id), user, id })
     end
   end
   offset = offset + 100
 end
-if #candidates == 0 then return { '', 0 } end
-if not sorted then table.sort(candidates, by_id) end
+if #chosen == 0 then return { '', 0 } end
 
 local lease = tostring(redis.call('HINCRBY', SEQ, 'l', 1))
 local expires = now + ttl
 local out, ids = { lease, expires }, {}
-for i = 1, math.min(limit, #candidates) do
-  -- The id as stored: a Lua number would print as 1e+15 past 14 digits.
-  local user, id = candidates[i][2], candidates[i][3]
+for i = 1, #chosen do
+  local user, id = chosen[i][2], chosen[i][3]
   local key = object_key(id)
   redis.call('HSET', key, 'l', lease)
   redis.call('ZREM', READY, user)

@@ -6,9 +6,11 @@ import { remapWith } from '../../src/queue/remap';
 import { DeadLetterStore } from '../../src/queue/ports/dead-letter-store.port';
 import { InboxPosition } from '../../src/queue/ports/request-inbox.port';
 import { DEDUP_WINDOW_MS, WorkQueue } from '../../src/queue/ports/work-queue.port';
+import { RedisDeadLetters } from '../../src/queue/redis/redis-dead-letters';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { defaultPlan } from '../helpers/engine';
 import { MemoryWorkQueue } from '../helpers/memory-work-queue';
+import { dropKeys, openRedisQueue } from '../helpers/redis';
 import { alias, enqueue, identify, leaseFor, names, TEST_OWNER, track } from '../helpers/queue';
 
 /** A backend under test: its ports, on a clock the test moves. */
@@ -16,12 +18,12 @@ interface Backend {
   readonly queue: WorkQueue;
   readonly deadLetters: DeadLetterStore;
   /** The inbox position the last commit recorded, read back as the backend stores it. */
-  inboxPosition(): unknown;
+  inboxPosition(): unknown | Promise<unknown>;
   close(): Promise<void>;
 }
 
 /** One line per backend: each gets the same contract. */
-const BACKENDS: [string, (now: () => number) => Backend][] = [
+const BACKENDS: [string, (now: () => number) => Backend | Promise<Backend>][] = [
   [
     'sqlite',
     (now) => {
@@ -36,6 +38,17 @@ const BACKENDS: [string, (now: () => number) => Backend][] = [
       return { queue: memory, deadLetters: memory, inboxPosition: () => memory.inboxPosition, close: () => memory.close() };
     },
   ],
+  [
+    'redis',
+    async (now) => {
+      const redis = await openRedisQueue(now);
+      const close = async () => {
+        await redis.close();
+        await dropKeys(redis.prefix);
+      };
+      return { queue: redis, deadLetters: new RedisDeadLetters(redis), inboxPosition: () => redis.inboxPosition(), close };
+    },
+  ],
 ];
 
 const TTL = 1000;
@@ -44,12 +57,12 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
   let clock: number;
   let backend: Backend;
   let queue: WorkQueue;
-  beforeEach(() => {
+  beforeEach(async () => {
     clock = 1_000_000;
-    backend = open(() => clock);
+    backend = await open(() => clock);
     queue = backend.queue;
   });
-  afterEach(() => backend.close());
+  afterEach(() => backend?.close());
 
   describe('commit', () => {
     it('stores the objects, refusals as dead letters, and says what was new, duplicate or dropped; the wake-up is heard', async () => {
@@ -68,13 +81,13 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
       // The SQLite adapter's position is a segment and an offset; to the port it is opaque.
       const at = (offset: number) => ({ segment: 1, offset }) as unknown as InboxPosition;
       await queue.commit({ messages: [track('a1', 'a')], refused: [], inboxPosition: at(100) });
-      expect(backend.inboxPosition()).toEqual(at(100));
+      expect(await backend.inboxPosition()).toEqual(at(100));
       const unstorable = track('bad', 'b', { message: { type: 'track', n: BigInt(1) } });
       await expect(queue.commit({ messages: [track('a2', 'a'), unstorable], refused: [], inboxPosition: at(200) })).rejects.toThrow();
-      expect(backend.inboxPosition()).toEqual(at(100));
+      expect(await backend.inboxPosition()).toEqual(at(100));
       expect(await queue.stats()).toMatchObject({ pending: 1 });
       expect(await queue.commit({ messages: [track('a2', 'a')], refused: [], inboxPosition: at(300) })).toMatchObject({ accepted: 1, duplicates: 0 });
-      expect(backend.inboxPosition()).toEqual(at(300));
+      expect(await backend.inboxPosition()).toEqual(at(300));
       expect(names(await leaseFor(queue, 10))).toEqual(['a1', 'a2']);
     });
 
@@ -119,6 +132,12 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
       const again = await leaseFor(queue, 10);
       expect(names(again)).toEqual(['a1', 'a2']);
       expect(again.items.map((i) => i.attempts)).toEqual([1, 0]);
+    });
+
+    it('a lease cut at its limit takes the earliest objects in queue order, whoever they belong to', async () => {
+      await enqueue(queue, [track('a1', 'a'), track('b1', 'b'), track('b2', 'b'), track('a2', 'a'), track('c1', 'c')]);
+      expect(names(await leaseFor(queue, 3))).toEqual(['a1', 'b1', 'b2']);
+      expect(names(await leaseFor(queue, 3))).toEqual(['c1']); // a2 waits behind a1, in flight
     });
 
     it("a user's run is cut at the per-user cap, whatever its endpoints (packing is delivery's)", async () => {

@@ -1,0 +1,137 @@
+-- The key layout, every key under the prefix P (`sb:{q}:` by default; the braces are the hash tag):
+--   P seq            hash: the last object (o), lease (l), message (m) and dead letter (d) number
+--   P n              hash: objects queued, objects leased (stats without a scan)
+--   P o:<id>         hash: one queued object (m message id, u user, e endpoint, a array, op options,
+--                    ob object, p position, k merge key, at attempts, nb not before, l lease, t enqueued, mr message)
+--   P m:<n>          hash: a message's Segment payload (p), kept once for all its objects (n left)
+--   P u:<user>       list: the user's object ids in acceptance order
+--   P heads          zset: every user with queued objects, by head id (the oldest object)
+--   P ready          zset: users whose head may be leased now, by head id (the queue's order)
+--   P later          zset: users whose head waits for a retry, by not-before
+--   P lease:<id>     hash: o owner, x expires at, i object ids;  P leases  zset: lease ids by expiry
+--   P dedup          zset: claimed message ids by claim time (pruned past the window)
+--   P dead:<id>      hash: a dead letter;  P dead  zset: dead letter ids
+--   P inbox          string: the inbox position of the last commit
+--   P wake           pub/sub channel: new work committed
+-- Prepended to every script of this folder. KEYS[1] names the prefix's `seq` key, so a
+-- cluster routes the call to the prefix's slot; ARGV[1] is the prefix itself (hash-tagged,
+-- `sb:{q}:`), from which every other key is built: all of them share that slot.
+local P = ARGV[1]
+local SEQ, COUNTS, HEADS, READY, LATER, LEASES, DEDUP, DEAD = P .. 'seq', P .. 'n', P .. 'heads', P .. 'ready', P .. 'later', P .. 'leases', P .. 'dedup', P .. 'dead'
+local function object_key(id) return P .. 'o:' .. id end
+local function user_key(user) return P .. 'u:' .. user end
+local function message_key(n) return P .. 'm:' .. n end
+local function lease_key(id) return P .. 'lease:' .. id end
+local function dead_key(id) return P .. 'dead:' .. id end
+
+local function split(text)
+  local out = {}
+  for part in string.gmatch(text, '[^,]+') do out[#out + 1] = part end
+  return out
+end
+
+-- Where a user stands, from its list's head: queued users are in HEADS (by head id, for the
+-- oldest object); a user whose head is leased is in neither READY nor LATER; a head waiting
+-- for its retry puts the user in LATER (by not-before); otherwise it is READY (by head id).
+local function place(user, now)
+  local head = redis.call('LINDEX', user_key(user), 0)
+  if not head then
+    redis.call('ZREM', HEADS, user)
+    redis.call('ZREM', READY, user)
+    redis.call('ZREM', LATER, user)
+    return
+  end
+  redis.call('ZADD', HEADS, head, user)
+  local f = redis.call('HMGET', object_key(head), 'l', 'nb')
+  if f[1] then
+    redis.call('ZREM', READY, user)
+    redis.call('ZREM', LATER, user)
+  elseif tonumber(f[2] or '0') > now then
+    redis.call('ZREM', READY, user)
+    redis.call('ZADD', LATER, f[2], user)
+  else
+    redis.call('ZREM', LATER, user)
+    redis.call('ZADD', READY, head, user)
+  end
+end
+
+-- The payload once per message, counted down as its objects leave the queue.
+local function put_message(payload, objects)
+  local n = redis.call('HINCRBY', SEQ, 'm', 1)
+  redis.call('HSET', message_key(n), 'p', payload, 'n', objects)
+  return n
+end
+
+local function payload_of(n)
+  if not n then return false end
+  return redis.call('HGET', message_key(n), 'p')
+end
+
+local function let_go_of_message(n)
+  if n and redis.call('HINCRBY', message_key(n), 'n', -1) <= 0 then redis.call('DEL', message_key(n)) end
+end
+
+-- o = {endpoint, array, options json or '', object json, position, merge key or ''}; appended to its user's list.
+local function put_object(message_id, user, o, mr, now)
+  local id = redis.call('HINCRBY', SEQ, 'o', 1)
+  local key = object_key(id)
+  redis.call('HSET', key, 'm', message_id, 'u', user, 'e', o[1], 'a', o[2], 'ob', o[4], 'p', o[5], 't', now)
+  if o[3] ~= '' then redis.call('HSET', key, 'op', o[3]) end
+  if o[6] ~= '' then redis.call('HSET', key, 'k', o[6]) end
+  if mr then redis.call('HSET', key, 'mr', mr) end
+  redis.call('HINCRBY', COUNTS, 'objects', 1)
+  if redis.call('RPUSH', user_key(user), id) == 1 then place(user, now) end
+  return id
+end
+
+-- A dead letter: d = {message id, user, endpoint, array, options, object, position, merge key, attempts}.
+local function bury(d, payload, reason, status, now)
+  local id = redis.call('HINCRBY', SEQ, 'd', 1)
+  local key = dead_key(id)
+  redis.call('HSET', key, 'm', d[1], 'u', d[2], 'e', d[3], 'a', d[4], 'ob', d[6], 'p', d[7], 'at', d[9], 'r', reason, 'f', now)
+  if d[5] and d[5] ~= '' then redis.call('HSET', key, 'op', d[5]) end
+  if d[8] and d[8] ~= '' then redis.call('HSET', key, 'k', d[8]) end
+  if status and status ~= '' then redis.call('HSET', key, 's', status) end
+  if payload then redis.call('HSET', key, 'pl', payload) end
+  redis.call('ZADD', DEAD, id, id)
+end
+
+-- Removes a leased object from the queue (acked or dead-lettered); its user is placed by the caller.
+local function remove_object(id, user, mr)
+  redis.call('LREM', user_key(user), 1, id)
+  redis.call('DEL', object_key(id))
+  let_go_of_message(mr)
+  redis.call('HINCRBY', COUNTS, 'objects', -1)
+  redis.call('HINCRBY', COUNTS, 'leased', -1)
+end
+
+-- Gives back, in place, what the lease still holds, and forgets the lease; how many objects.
+local function end_lease(lease, now)
+  local items = redis.call('HGET', lease_key(lease), 'i')
+  local back, users = 0, {}
+  for _, id in ipairs(split(items or '')) do
+    local f = redis.call('HMGET', object_key(id), 'l', 'u')
+    if f[1] == lease then
+      redis.call('HDEL', object_key(id), 'l')
+      back = back + 1
+    end
+    if f[2] then users[f[2]] = true end
+  end
+  if back > 0 then redis.call('HINCRBY', COUNTS, 'leased', -back) end
+  redis.call('DEL', lease_key(lease))
+  redis.call('ZREM', LEASES, lease)
+  for user in pairs(users) do place(user, now) end
+  return back
+end
+
+local function sweep(now, max)
+  local back = 0
+  for _, lease in ipairs(redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0, max)) do back = back + end_lease(lease, now) end
+  return back
+end
+
+-- The lease while it is its owner's: not expired (swept or not), settled or unknown.
+local function held(lease, owner, now)
+  local f = redis.call('HMGET', lease_key(lease), 'o', 'x')
+  return f[1] == owner and tonumber(f[2]) > now
+end

@@ -1,0 +1,201 @@
+import Redis from 'ioredis';
+import { InboxPosition } from '../ports/request-inbox.port';
+import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueueStats, Settlement, SettleResult, StoreHealth, WorkId, WorkItem, WorkObject, WorkQueue } from '../ports/work-queue.port';
+import { workObjectsOf } from '../work-objects';
+import { defineScripts, RunScript } from './redis-scripts';
+import { RedisWakeUp } from './redis-wake-up';
+
+/** Every key starts with it; the braces are a hash tag, so Redis Cluster keeps them all on one slot and the scripts may touch any of them. */
+export const DEFAULT_REDIS_PREFIX = 'sb:{q}:';
+
+export interface RedisQueueOptions {
+  readonly prefix?: string;
+  /** How long the first connection may take before `open` gives up. */
+  readonly connectTimeoutMs?: number;
+}
+
+type LeasedRow = [string, string, string, string, string, string | null, string, string, string | null, string | null];
+
+const NOTHING = Object.freeze({ id: '', expiresAt: 0, items: Object.freeze([]) as readonly WorkItem[] });
+
+function toItem([id, messageId, userKey, endpoint, array, options, object, position, attempts, mergeKey]: LeasedRow): WorkItem {
+  return {
+    id: id as WorkId,
+    messageId,
+    userKey,
+    endpoint: endpoint as WorkItem['endpoint'],
+    array,
+    options: options ? JSON.parse(options) : {},
+    object: JSON.parse(object),
+    position: Number(position),
+    attempts: Number(attempts ?? 0),
+    mergeKey: mergeKey ?? null,
+  };
+}
+
+/** An object as lib.lua's `put_object` reads it. */
+export const encodeObject = (o: WorkObject): (string | number)[] => [o.endpoint, o.array, o.options === null ? '' : JSON.stringify(o.options), JSON.stringify(o.object), o.position, o.mergeKey ?? ''];
+
+/** A batch as commit.lua reads it: everything serialized here, so a value JSON cannot hold fails before Redis is written. */
+function encodeBatch(batch: MappedBatch): string {
+  const messages = batch.messages.map((m) => ({
+    id: m.messageId,
+    g: m.generatedId === true,
+    u: m.userKey,
+    p: m.message === undefined ? false : JSON.stringify(m.message),
+    d: m.dropCode ?? 'NO_OBJECTS',
+    o: workObjectsOf(m.requests).map(encodeObject),
+  }));
+  const refused = batch.refused.map((r) => ({
+    id: r.messageId,
+    u: r.userKey,
+    i: r.index,
+    p: r.payload === undefined ? false : JSON.stringify(r.payload),
+    reason: `${r.code}: ${r.message}`.slice(0, 2000),
+  }));
+  // cjson reads an empty array as an empty table either way; `[]` keeps `#` at 0.
+  return JSON.stringify({ m: messages, r: refused });
+}
+
+/**
+ * The work queue in Redis, for several instances on one Redis. Each multi-key step is one
+ * Lua script (see lib.lua for the key layout), so it is atomic across instances. Times come
+ * from the injected clock and travel into the scripts: instances' clocks must agree within
+ * a small fraction of the lease TTL.
+ */
+export class RedisWorkQueue implements WorkQueue {
+  readonly wakeUp: RedisWakeUp;
+  /** For the dead letters beside it (redis-dead-letters.ts): the same scripts, on the same clock. */
+  readonly runScript: RunScript;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly client: Redis,
+    private readonly subscriber: Redis,
+    readonly prefix: string,
+    readonly clock: () => number,
+  ) {
+    this.runScript = defineScripts(client, prefix);
+    this.wakeUp = new RedisWakeUp(client, subscriber, `${prefix}wake`);
+  }
+
+  /** Connects (and subscribes to the wake-up) or fails with why: an unreachable Redis is an error at once, not a retry loop. */
+  static async open(url: string, now: () => number, options: RedisQueueOptions = {}): Promise<RedisWorkQueue> {
+    // disconnectTimeout: ioredis waits that long for a socket that already closed (a refused connection) before it lets go.
+    const connect = { lazyConnect: true, connectTimeout: options.connectTimeoutMs ?? 5000, disconnectTimeout: 200 };
+    const client = new Redis(url, connect);
+    const subscriber = new Redis(url, connect);
+    // The first connection error says why (ECONNREFUSED, NOAUTH); connect() itself rejects with "Connection is closed".
+    let why: Error | undefined;
+    // Reported by commands and health() once open; without a listener ioredis would print every reconnection failure.
+    const remember = (error: Error) => (why ??= error);
+    client.on('error', remember);
+    subscriber.on('error', remember);
+    try {
+      await Promise.all([client.connect(), subscriber.connect()]);
+      const queue = new RedisWorkQueue(client, subscriber, options.prefix ?? DEFAULT_REDIS_PREFIX, now);
+      await queue.wakeUp.start();
+      return queue;
+    } catch (error) {
+      client.disconnect();
+      subscriber.disconnect();
+      throw new Error(`Redis at ${redactedUrl(url)} is not reachable: ${(why ?? (error as Error)).message}`);
+    }
+  }
+
+  async commit(batch: MappedBatch): Promise<CommitResult> {
+    const encoded = encodeBatch(batch);
+    const position = batch.inboxPosition === undefined ? '' : JSON.stringify(batch.inboxPosition);
+    const [accepted, duplicates, created, dropped] = (await this.runScript('commit', this.clock(), DEDUP_WINDOW_MS, position, encoded)) as [number, number, number, string[]];
+    if (created > 0) this.wakeUp.notify();
+    return { accepted, duplicates, dropped };
+  }
+
+  /** The position the last commit recorded, as it was passed (the Redis inbox that gives it meaning is a later piece). */
+  async inboxPosition(): Promise<InboxPosition | undefined> {
+    const stored = await this.client.get(`${this.prefix}inbox`);
+    return stored === null ? undefined : (JSON.parse(stored) as InboxPosition);
+  }
+
+  async lease(owner: string, { limit, perUser, oneRequestPerUser }: LeaseLimits, ttlMs: number): Promise<Lease> {
+    const take = Math.min(limit, Number.MAX_SAFE_INTEGER);
+    if (take < 1) return { ...NOTHING, owner };
+    const reply = (await this.runScript('lease', this.clock(), take, Math.max(1, Math.min(perUser, take)), oneRequestPerUser ? '1' : '0', ttlMs, owner)) as [string, number, ...LeasedRow[]];
+    const [id, expiresAt, ...rows] = reply;
+    if (id === '') return { ...NOTHING, owner };
+    return { id, owner, expiresAt: Number(expiresAt), items: rows.map(toItem) };
+  }
+
+  async extend(lease: Lease, ttlMs: number): Promise<boolean> {
+    if (lease.id === NOTHING.id) return true;
+    return (await this.runScript('extend', this.clock(), lease.id, lease.owner, ttlMs)) === 1;
+  }
+
+  async settle(lease: Lease, settlement: Settlement): Promise<SettleResult> {
+    if (lease.id === NOTHING.id) return { settled: true };
+    const encoded = JSON.stringify({
+      a: settlement.ack ?? [],
+      r: (settlement.retry ?? []).map((r) => [r.id, String(r.notBefore)]),
+      d: (settlement.deadLetter ?? []).map((d) => [d.id, d.reason.slice(0, 2000), d.status === null ? '' : String(d.status)]),
+    });
+    const settled = (await this.runScript('settle', this.clock(), lease.id, lease.owner, encoded)) === 1;
+    return settled ? { settled: true } : { settled: false, reason: `lease ${lease.id} expired: its objects go back to the queue` };
+  }
+
+  async sweep(): Promise<number> {
+    return (await this.runScript('sweep', this.clock())) as number;
+  }
+
+  async prune(): Promise<number> {
+    return (await this.runScript('prune', this.clock() - DEDUP_WINDOW_MS)) as number;
+  }
+
+  async stats(): Promise<QueueStats> {
+    const p = this.prefix;
+    const [[, counts], [, oldest], [, deadLetters]] = (await this.client.multi().hmget(`${p}n`, 'objects', 'leased').zrange(`${p}heads`, 0, 0, 'WITHSCORES').zcard(`${p}dead`).exec())! as [
+      [Error | null, (string | null)[]],
+      [Error | null, string[]],
+      [Error | null, number],
+    ];
+    const objects = Number(counts[0] ?? 0);
+    const leased = Number(counts[1] ?? 0);
+    const enqueuedAt = oldest.length === 0 ? null : await this.client.hget(`${p}o:${oldest[1]}`, 't');
+    return {
+      inboxMessages: 0,
+      pending: objects - leased,
+      leased,
+      oldestPendingAgeMs: enqueuedAt === null ? 0 : Math.max(0, this.clock() - Number(enqueuedAt)),
+      deadLetters,
+    };
+  }
+
+  async health(): Promise<StoreHealth> {
+    if (this.client.status !== 'ready') return { up: false, error: `Redis connection ${this.client.status}` };
+    try {
+      await this.client.ping();
+      return { up: true };
+    } catch (error) {
+      return { up: false, error: (error as Error).message };
+    }
+  }
+
+  /** A second call finds it done. A connection that is not up is dropped, not quit: QUIT would wait for a Redis that may not come back. */
+  close(): Promise<void> {
+    const end = async (connection: Redis) => {
+      if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
+      else connection.disconnect();
+    };
+    return (this.closing ??= Promise.all([end(this.subscriber), end(this.client)]).then(() => undefined));
+  }
+}
+
+/** The URL without its password: it goes into error messages and logs. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(an unparsable REDIS_URL)';
+  }
+}

@@ -6,4 +6,7 @@ module.exports = {
   // Type errors are caught once by `npm run typecheck`; jest only transpiles.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // A throwaway redis-server for the Redis backend's tests, unless REDIS_URL names one.
+  globalSetup: '<rootDir>/test/redis-server.setup.js',
+  globalTeardown: '<rootDir>/test/redis-server.teardown.js',
 };

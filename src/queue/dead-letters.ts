@@ -1,21 +1,12 @@
 import Database from 'better-sqlite3';
 import { purgeRecords } from './sqlite-purge';
+import { StoredObjectRow } from './sqlite-schema';
 import { DeadLetter, DeadLetterStore, Remap, ReplayResult, StoredDeadLetter } from './ports/dead-letter-store.port';
 import { WorkObject } from './ports/work-queue.port';
 import { NEVER_MAPPED } from './remap';
 import { UNMAPPED } from './work-item';
 
-interface Row {
-  id: number;
-  message_id: string;
-  user_key: string;
-  endpoint: string;
-  arr: string;
-  options: string | null;
-  object: string;
-  position: number;
-  merge_key: string | null;
-  attempts: number;
+interface Row extends StoredObjectRow {
   reason: string;
   status: number | null;
   failed_at: number;

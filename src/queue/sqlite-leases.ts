@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
 import { Lease, LeaseLimits, Settlement, SettleResult, WorkId, WorkItem } from './ports/work-queue.port';
+import { StoredObjectRow } from './sqlite-schema';
 
 /** A work row's `state` when no lease holds it; otherwise it holds the lease's id. */
 export const PENDING = 0;
@@ -21,20 +22,8 @@ interface RequestRow {
   options: string | null;
 }
 
-interface ItemRow {
-  id: number;
-  message_id: string;
-  user_key: string;
-  endpoint: string;
-  arr: string;
-  options: string | null;
-  object: string;
-  position: number;
-  attempts: number;
-  merge_key: string | null;
-}
 
-function toItem(row: ItemRow): WorkItem {
+function toItem(row: StoredObjectRow): WorkItem {
   return {
     id: String(row.id) as WorkId,
     messageId: row.message_id,
@@ -70,7 +59,7 @@ export class SqliteLeases {
       // Read only for rows a lease would take: a head of blocked rows costs no more than without it.
       request: db.prepare<[number], RequestRow>('SELECT endpoint, options FROM work WHERE id = ?'),
       newLease: db.prepare<[string, number, string, number]>('INSERT INTO leases (owner, expires_at, items, n) VALUES (?, ?, ?, ?)'),
-      take: db.prepare<[number, number], ItemRow>(`UPDATE work SET state = ? WHERE id = ?
+      take: db.prepare<[number, number], StoredObjectRow>(`UPDATE work SET state = ? WHERE id = ?
         RETURNING id, message_id, user_key, endpoint, arr, options, object, position, attempts, merge_key`),
       // Only before its expiry: from then on the lease is nobody's, swept or not.
       extend: db.prepare<[number, number, string, number]>('UPDATE leases SET expires_at = ? WHERE id = ? AND owner = ? AND expires_at > ?'),

@@ -56,3 +56,17 @@ CREATE TABLE IF NOT EXISTS dry_run (id INTEGER PRIMARY KEY AUTOINCREMENT, endpoi
 -- Accepted messages the mapping made nothing of, on purpose (EACH_EMPTY, …): the most recent 10,000, for segment-braze dropped.
 CREATE TABLE IF NOT EXISTS dropped (id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL, user_key TEXT NOT NULL, code TEXT NOT NULL, payload TEXT, at INTEGER NOT NULL);
 `;
+
+/** The columns `work` and `dead_letters` share, as better-sqlite3 returns them: a Braze object and where it came from. */
+export interface StoredObjectRow {
+  id: number;
+  message_id: string;
+  user_key: string;
+  endpoint: string;
+  arr: string;
+  options: string | null;
+  object: string;
+  position: number;
+  attempts: number;
+  merge_key: string | null;
+}

@@ -11,6 +11,7 @@ describe('configuration from the environment', () => {
       mappingsDebounceMs: 300,
       mappingsCheckMs: 5000,
       dataDir: './data',
+      queue: { kind: 'sqlite' },
       writeKeys: [],
       webhookSharedSecret: undefined,
       brazeRestEndpoint: undefined,
@@ -57,6 +58,17 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ BRAZE_TRACK_BATCH_SHAPE: 'PER-ARRAY', BRAZE_TRACK_BATCH_SIZE: '50' }).delivery).toMatchObject({ trackBatchShape: 'per-array', trackBatchSize: 50 });
     expect(() => loadConfig({ BRAZE_API_KEY: 'super-secret-key' })).toThrow(/go together/);
     expect(() => loadConfig({ BRAZE_API_KEY: 'super-secret-key' })).not.toThrow(/super-secret-key/);
+  });
+
+  it('chooses the queue backend: the embedded store by default, Redis with its URL and prefix, and names a bad one without its password', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://elsewhere:6379' }).queue).toEqual({ kind: 'sqlite' });
+    expect(loadConfig({ QUEUE: 'REDIS' }).queue).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'sb:{q}:' });
+    expect(loadConfig({ QUEUE: 'redis', REDIS_URL: 'rediss://:pw@cache:6380/2', REDIS_PREFIX: 'eu:{sb}:' }).queue).toEqual({ kind: 'redis', url: 'rediss://:pw@cache:6380/2', prefix: 'eu:{sb}:' });
+    expect(() => loadConfig({ QUEUE: 'kafka' })).toThrow(/QUEUE must be sqlite or redis \(got "kafka"\)/);
+    expect(() => loadConfig({ QUEUE: 'redis', REDIS_URL: 'http://:hunter2@cache' })).toThrow(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => loadConfig({ QUEUE: 'redis', REDIS_URL: 'http://:hunter2@cache' })).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ QUEUE: 'redis', REDIS_PREFIX: 'sb:' })).toThrow(/REDIS_PREFIX must hold one hash tag/);
+    expect(() => loadConfig({ QUEUE: 'redis', REDIS_PREFIX: 'sb:{a}{b}:' })).toThrow(/REDIS_PREFIX must hold one hash tag/);
   });
 
   it('reads INBOX_EXPANDER, now gone, into a note instead of stopping the boot, whatever its value', () => {

@@ -20,6 +20,8 @@ export interface AppConfig {
   /** How often the mapping files' content is compared with what is serving, in case a change event was missed; 0: never. */
   readonly mappingsCheckMs: number;
   readonly dataDir: string;
+  /** Where queued work lives: the embedded store in DATA_DIR (one process), or Redis (several instances). */
+  readonly queue: QueueBackend;
   /** Empty: every write key is accepted (and the boot log says so). */
   readonly writeKeys: readonly string[];
   readonly webhookSharedSecret: string | undefined;
@@ -33,6 +35,8 @@ export interface AppConfig {
   readonly notes: readonly string[];
   readonly delivery: DeliveryConfig;
 }
+
+export type QueueBackend = { readonly kind: 'sqlite' } | { readonly kind: 'redis'; readonly url: string; readonly prefix: string };
 
 export interface DeliveryConfig {
   /** How long a partly filled batch waits for more objects. */
@@ -117,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
   const mappingsCheckMs = int('MAPPINGS_CHECK_MS', 5000, 0, 3_600_000);
   const notes: string[] = [];
+  const queue = queueBackend(env, problems);
   // Chose between the thread and the request path's loop: a deployment that still sets it boots as before.
   if (optional(env.INBOX_EXPANDER) !== undefined) notes.push('INBOX_EXPANDER is gone: the expansion always runs on its own thread; remove the setting');
   const legacy = legacyCombinedLimit(env, int, problems, notes);
@@ -145,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     mappingsDebounceMs,
     mappingsCheckMs,
     dataDir,
+    queue: Object.freeze(queue),
     writeKeys: Object.freeze(list(env.SEGMENT_WRITE_KEYS)),
     webhookSharedSecret: optional(env.WEBHOOK_SHARED_SECRET),
     brazeRestEndpoint,
@@ -158,6 +164,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
+
+/** Every key starts with it, and every instance on one Redis and one prefix shares one queue. The braces are a hash tag: Redis Cluster keeps all the keys on one slot, so the scripts may touch any of them. */
+export const DEFAULT_REDIS_PREFIX = 'sb:{q}:';
+
+function queueBackend(env: NodeJS.ProcessEnv, problems: string[]): QueueBackend {
+  const kind = (optional(env.QUEUE) ?? 'sqlite').toLowerCase();
+  const url = optional(env.REDIS_URL) ?? 'redis://127.0.0.1:6379';
+  const prefix = optional(env.REDIS_PREFIX) ?? DEFAULT_REDIS_PREFIX;
+  if (kind !== 'sqlite' && kind !== 'redis') {
+    problems.push(`QUEUE must be sqlite or redis (got "${env.QUEUE}")`);
+    return { kind: 'sqlite' };
+  }
+  if (kind === 'sqlite') return { kind: 'sqlite' };
+  // Only the scheme is checked and named: the URL may carry a password.
+  if (!/^rediss?:\/\/[^\s]+$/.test(url)) problems.push('REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+  if (!/^[^\s{}]*\{[^\s{}]+\}[^\s{}]*$/.test(prefix)) problems.push(`REDIS_PREFIX must hold one hash tag in braces, such as sb:{q}: (got "${prefix}")`);
+  return { kind, url, prefix };
+}
 
 /**
  * BRAZE_TRACK_COMBINED_LIMIT, from before the batch shape setting: still read, so that an
@@ -193,6 +217,9 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'MAPPINGS_DEBOUNCE_MS',
   'MAPPINGS_CHECK_MS',
   'DATA_DIR',
+  'QUEUE',
+  'REDIS_URL',
+  'REDIS_PREFIX',
   'SEGMENT_WRITE_KEYS',
   'WEBHOOK_SHARED_SECRET',
   'ADMIN_TOKEN',

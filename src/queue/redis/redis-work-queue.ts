@@ -5,8 +5,7 @@ import { workObjectsOf } from '../work-objects';
 import { defineScripts, RunScript } from './redis-scripts';
 import { RedisWakeUp } from './redis-wake-up';
 
-/** Every key starts with it; the braces are a hash tag, so Redis Cluster keeps them all on one slot and the scripts may touch any of them. */
-export const DEFAULT_REDIS_PREFIX = 'sb:{q}:';
+import { DEFAULT_REDIS_PREFIX } from '../../config/app-config';
 
 export interface RedisQueueOptions {
   readonly prefix?: string;

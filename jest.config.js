@@ -7,6 +7,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   // A throwaway redis-server for the Redis backend's tests, unless REDIS_URL names one.
-  globalSetup: '<rootDir>/test/redis-server.setup.js',
-  globalTeardown: '<rootDir>/test/redis-server.teardown.js',
+  globalSetup: '<rootDir>/test/redis-server.setup.ts',
+  globalTeardown: '<rootDir>/test/redis-server.teardown.ts',
 };

@@ -1,16 +1,14 @@
 import Redis from 'ioredis';
+import { DEFAULT_REDIS_PREFIX } from '../../config/app-config';
 import { InboxPosition } from '../ports/request-inbox.port';
 import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueueStats, Settlement, SettleResult, StoreHealth, WorkId, WorkItem, WorkObject, WorkQueue } from '../ports/work-queue.port';
 import { workObjectsOf } from '../work-objects';
 import { defineScripts, RunScript } from './redis-scripts';
 import { RedisWakeUp } from './redis-wake-up';
+import { connectRedis, endRedis, RedisConnectOptions } from './redis-connection';
 
-import { DEFAULT_REDIS_PREFIX } from '../../config/app-config';
-
-export interface RedisQueueOptions {
+export interface RedisQueueOptions extends RedisConnectOptions {
   readonly prefix?: string;
-  /** How long the first connection may take before `open` gives up. */
-  readonly connectTimeoutMs?: number;
 }
 
 type LeasedRow = [string, string, string, string, string, string | null, string, string, string | null, string | null];
@@ -80,26 +78,19 @@ export class RedisWorkQueue implements WorkQueue {
 
   /** Connects (and subscribes to the wake-up) or fails with why: an unreachable Redis is an error at once, not a retry loop. */
   static async open(url: string, now: () => number, options: RedisQueueOptions = {}): Promise<RedisWorkQueue> {
-    // disconnectTimeout: ioredis waits that long for a socket that already closed (a refused connection) before it lets go.
-    const connect = { lazyConnect: true, connectTimeout: options.connectTimeoutMs ?? 5000, disconnectTimeout: 200 };
-    const client = new Redis(url, connect);
-    const subscriber = new Redis(url, connect);
-    // The first connection error says why (ECONNREFUSED, NOAUTH); connect() itself rejects with "Connection is closed".
-    let why: Error | undefined;
-    // Reported by commands and health() once open; without a listener ioredis would print every reconnection failure.
-    const remember = (error: Error) => (why ??= error);
-    client.on('error', remember);
-    subscriber.on('error', remember);
-    try {
-      await Promise.all([client.connect(), subscriber.connect()]);
-      const queue = new RedisWorkQueue(client, subscriber, options.prefix ?? DEFAULT_REDIS_PREFIX, now);
-      await queue.wakeUp.start();
-      return queue;
-    } catch (error) {
-      client.disconnect();
-      subscriber.disconnect();
-      throw new Error(`Redis at ${redactedUrl(url)} is not reachable: ${(why ?? (error as Error)).message}`);
+    const [client, subscriber] = await Promise.allSettled([connectRedis(url, options), connectRedis(url, options, 'subscriber')]);
+    if (client.status === 'rejected' || subscriber.status === 'rejected') {
+      for (const c of [client, subscriber]) if (c.status === 'fulfilled') c.value.disconnect();
+      throw client.status === 'rejected' ? client.reason : (subscriber as PromiseRejectedResult).reason;
     }
+    const queue = new RedisWorkQueue(client.value, subscriber.value, options.prefix ?? DEFAULT_REDIS_PREFIX, now);
+    try {
+      await queue.wakeUp.start();
+    } catch (error) {
+      await queue.close();
+      throw error;
+    }
+    return queue;
   }
 
   async commit(batch: MappedBatch): Promise<CommitResult> {
@@ -178,23 +169,8 @@ export class RedisWorkQueue implements WorkQueue {
     }
   }
 
-  /** A second call finds it done. A connection that is not up is dropped, not quit: QUIT would wait for a Redis that may not come back. */
+  /** A second call finds it done. */
   close(): Promise<void> {
-    const end = async (connection: Redis) => {
-      if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
-      else connection.disconnect();
-    };
-    return (this.closing ??= Promise.all([end(this.subscriber), end(this.client)]).then(() => undefined));
-  }
-}
-
-/** The URL without its password: it goes into error messages and logs. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable REDIS_URL)';
+    return (this.closing ??= Promise.all([endRedis(this.subscriber), endRedis(this.client)]).then(() => undefined));
   }
 }

@@ -3,7 +3,7 @@ import { HttpModule } from '@nestjs/axios';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { CLOCK, Clock, systemClock } from './clock';
-import { BackendKind, composeBackend } from './composition';
+import { Backend, BackendKind } from './composition';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
@@ -25,16 +25,19 @@ export interface AppDependencies {
   /** Loaded before Nest starts, so an invalid mapping set stops the boot with its diagnostics. */
   readonly mappings: MappingRegistry;
   readonly clock?: Clock;
-  /** Which adapters to build (src/composition.ts). Default: SQLite in DATA_DIR; ingestion-only tests choose `memory`. */
+  /** Which adapters to build (src/composition.ts). Default: the configuration's QUEUE (SQLite in DATA_DIR, or Redis); ingestion-only tests choose `memory`. */
   readonly backend?: BackendKind;
 }
+
+/** What the boot log says about the chosen backend (src/composition.ts). */
+export const BACKEND_NOTES = Symbol('BackendNotes');
 
 /** The composition root: the configuration and the mappings in, the whole service out. */
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(deps: AppDependencies): DynamicModule {
+  /** `backend`: the adapters src/composition.ts built for `deps.backend`. */
+  static forRoot(deps: AppDependencies, backend: Backend): DynamicModule {
     const clock = deps.clock ?? systemClock;
-    const backend = composeBackend(deps.backend ?? 'sqlite', deps.config, clock, deps.mappings);
     return {
       module: AppModule,
       global: true,
@@ -48,6 +51,7 @@ export class AppModule implements NestModule {
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: MappingRegistry, useValue: deps.mappings },
         { provide: CLOCK, useValue: clock },
+        { provide: BACKEND_NOTES, useValue: backend.notes },
         ...backend.providers,
         { provide: REJECTION_LOG, useValue: new MemoryRejectionLog() },
         {
@@ -73,7 +77,7 @@ export class AppModule implements NestModule {
         IngestService,
         PreviewService,
       ],
-      exports: [APP_CONFIG, MappingRegistry, CLOCK, REJECTION_LOG, Metrics, MappingWatcher, ...backend.exports],
+      exports: [APP_CONFIG, MappingRegistry, CLOCK, BACKEND_NOTES, REJECTION_LOG, Metrics, MappingWatcher, ...backend.exports],
     };
   }
 

@@ -1,5 +1,5 @@
 import { InjectionToken, Provider } from '@nestjs/common';
-import { dataDirError } from './boot-error';
+import { BootError, dataDirError } from './boot-error';
 import { Clock } from './clock';
 import { AppConfig } from './config/app-config';
 import { DeliveryService } from './delivery/delivery.service';
@@ -20,21 +20,28 @@ import { SqliteQueue } from './queue/sqlite-queue.adapter';
  * expansion and delivery running from it. `memory`: an in-process queue that expands each
  * request at once and delivers nothing, for ingestion-only tests.
  */
-export type BackendKind = 'sqlite' | 'memory';
+export type BackendKind = 'sqlite' | 'redis' | 'memory';
 
 /** The chosen adapters and the parts that run from them, as Nest providers. */
 export interface Backend {
   readonly providers: Provider[];
   /** What the rest of the application may inject. */
   readonly exports: InjectionToken[];
+  /** What the boot log should say about the backend (a Redis without persistence, say). */
+  readonly notes: readonly string[];
+  /** Lets go of what was opened, for a boot that fails after composing. */
+  close(): Promise<void>;
 }
 
 /**
- * The one place that builds adapters. Called by `AppModule.forRoot` before Nest starts, so a
- * DATA_DIR that cannot be used stops the boot with one plain line instead of a failed provider.
+ * The one place that builds adapters. Called by `createApp` before Nest starts, so a DATA_DIR
+ * that cannot be used or a Redis that cannot be reached stops the boot with one plain line
+ * instead of a failed provider.
  */
-export function composeBackend(kind: BackendKind, config: AppConfig, clock: Clock, mappings: MappingRegistry): Backend {
-  return kind === 'memory' ? memoryBackend(clock, mappings) : sqliteBackend(openStore(config, clock));
+export async function composeBackend(kind: BackendKind, config: AppConfig, clock: Clock, mappings: MappingRegistry): Promise<Backend> {
+  if (kind === 'memory') return memoryBackend(clock, mappings);
+  if (kind === 'redis') throw new BootError('QUEUE=redis is not available in this build yet');
+  return sqliteBackend(openStore(config, clock));
 }
 
 function openStore(config: AppConfig, clock: Clock): SqliteQueue {
@@ -62,6 +69,8 @@ function sqliteBackend(store: SqliteQueue): Backend {
       ServiceLifecycle,
     ],
     exports: [SqliteQueue, REQUEST_INBOX, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, DRY_RUN_SINK, DeliveryService, ExpansionService],
+    notes: [],
+    close: () => store.close(),
   };
 }
 
@@ -73,5 +82,7 @@ function memoryBackend(clock: Clock, mappings: MappingRegistry): Backend {
       { provide: REQUEST_INBOX, useValue: queue },
     ],
     exports: [MemoryQueue, REQUEST_INBOX],
+    notes: [],
+    close: async () => undefined,
   };
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { getHeapStatistics } from 'node:v8';
 import { Logger } from '@nestjs/common';
+import { BACKEND_NOTES } from './app.module';
 import { BootError, listenError } from './boot-error';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config/app-config';
@@ -18,7 +19,7 @@ async function bootstrap(): Promise<void> {
   const mappings = new MappingRegistry(await loadMappings(config.mappingsDir, () => systemClock.now()));
   const app = await createApp({ config, mappings, clock: systemClock });
   const logger = new Logger('Boot');
-  for (const warning of [...unknownSettings, ...config.notes]) logger.warn(warning);
+  for (const warning of [...unknownSettings, ...config.notes, ...app.get<readonly string[]>(BACKEND_NOTES)]) logger.warn(warning);
   const { files, directory, hash } = mappings.current;
   logger.log(`mappings: ${files.reduce((n, f) => n + f.rules, 0)} rule(s) from ${files.length} file(s) in ${directory} (sha256 ${hash.slice(0, 12)})`);
   logger.log(heapLimitNote());

@@ -4,6 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppDependencies, AppModule } from '../app.module';
+import { systemClock } from '../clock';
+import { composeBackend } from '../composition';
 import { HttpErrorFilter } from './http-error.filter';
 
 /**
@@ -15,7 +17,15 @@ export const CORS_REQUEST_HEADERS = ['Content-Type', 'Content-Encoding', 'Author
 
 /** The configured application, not yet listening: shared by main.ts and the tests. */
 export async function createApp(deps: AppDependencies): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), { bodyParser: false, bufferLogs: true });
+  const clock = deps.clock ?? systemClock;
+  const backend = await composeBackend(deps.backend ?? deps.config.queue.kind, deps.config, clock, deps.mappings);
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps, backend), { bodyParser: false, bufferLogs: true });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // Answers are a few bytes of JSON that no client revalidates: no ETag hash per response.

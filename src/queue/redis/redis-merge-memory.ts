@@ -1,0 +1,41 @@
+import { MergeMemory } from '../ports/merge-memory.port';
+import { RedisWorkQueue } from './redis-work-queue';
+
+/**
+ * How many merged pairs are remembered, the most recently merged. Forgetting one costs one
+ * identify object sent again (Braze merges a pair once; a second merge is answered and does
+ * nothing), so the memory is bounded rather than kept for good as on disk: at about 150 bytes
+ * a pair, 100,000 pairs hold some 15 MB of Redis.
+ */
+export const MERGES_REMEMBERED = 100_000;
+
+/** The /users/identify pairs merged, shared by every instance on the Redis: a sorted set of merge keys by when. */
+export class RedisMergeMemory implements MergeMemory {
+  private readonly key: string;
+
+  constructor(
+    private readonly queue: RedisWorkQueue,
+    private readonly remembered = MERGES_REMEMBERED,
+  ) {
+    this.key = `${queue.prefix}merged`;
+  }
+
+  /** One round trip for the whole round. */
+  async merged(keys: readonly string[]): Promise<ReadonlySet<string>> {
+    if (keys.length === 0) return new Set();
+    const scores = await this.queue.client.zmscore(this.key, ...keys);
+    return new Set(keys.filter((_, i) => scores[i] !== null));
+  }
+
+  /** Adds the keys and forgets the oldest past the bound, in one transaction. */
+  async remember(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const now = this.queue.clock();
+    const replies = await this.queue.client
+      .multi()
+      .zadd(this.key, ...keys.flatMap((k) => [now, k]))
+      .zremrangebyrank(this.key, 0, -this.remembered - 1)
+      .exec();
+    for (const [error] of replies ?? []) if (error) throw error;
+  }
+}

@@ -129,7 +129,7 @@ describe('segment-braze dead-letters, dropped and dry-run with QUEUE=redis', () 
       expect(failed).toMatchObject({ code: 1, stdout: '' });
       expect(failed.stderr).toMatch(new RegExp(`^${command}: Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/? is not reachable: .*ECONNREFUSED.*\\n$`));
     }
-    const bin = await promisify(execFile)(process.execPath, [BIN, 'dropped', 'list'], { cwd: ROOT, env: { ...process.env, ...env } }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const bin: { code?: number; stderr: string } = await promisify(execFile)(process.execPath, [BIN, 'dropped', 'list'], { cwd: ROOT, env: { ...process.env, ...env } }).catch((error) => error);
     expect({ code: bin.code, lines: bin.stderr.split('\n').length, password: bin.stderr.includes('hunter2') }).toEqual({ code: 1, lines: 2, password: false });
   });
 

@@ -2,10 +2,11 @@ import { MergeMemory } from '../ports/merge-memory.port';
 import { RedisWorkQueue } from './redis-work-queue';
 
 /**
- * How many merged pairs are remembered, the most recently merged. Forgetting one costs one
- * identify object sent again (Braze merges a pair once; a second merge is answered and does
- * nothing), so the memory is bounded rather than kept for good as on disk: at about 150 bytes
- * a pair, 100,000 pairs hold some 15 MB of Redis.
+ * How many merged pairs are remembered, the most recently merged. Merging a pair twice only
+ * burns the endpoint's lower limit (merge-memory.port.ts), so a forgotten pair costs one
+ * identify object sent again: the memory is bounded rather than kept for good as on disk,
+ * where it costs no memory. A pair takes about 180 bytes of Redis (a 64-byte key):
+ * 100,000 pairs, some 18 MB.
  */
 export const MERGES_REMEMBERED = 100_000;
 

@@ -2,12 +2,13 @@ import { remapWith } from '../queue/remap';
 import { loadMappings } from '../mapping/mapping.registry';
 import { MappingLoadError } from '../mapping/mapping-load.error';
 import { CliIo } from './io';
-import { openStoreBeside, parseIds } from './store-beside';
+import { openStores, parseIds } from './store-beside';
 
 export interface DeadLetterOptions {
   action: string;
   ids: string[];
-  dataDir: string;
+  /** --data-dir, when given. */
+  dataDir: string | undefined;
   all: boolean;
   remap: boolean;
   mappings: string;
@@ -15,9 +16,9 @@ export interface DeadLetterOptions {
   json: boolean;
 }
 
-/** `segment-braze dead-letters list|show|replay|purge` on the service's store in DATA_DIR. */
+/** `segment-braze dead-letters list|show|replay|purge` on the service's store: in DATA_DIR, or its Redis with QUEUE=redis. */
 export async function deadLettersCommand(o: DeadLetterOptions, io: CliIo): Promise<number> {
-  const store = openStoreBeside('dead-letters', o.dataDir, io);
+  const store = await openStores('dead-letters', o.dataDir, io);
   if (!store) return 1;
   const dead = store.deadLetters;
   try {

@@ -3,6 +3,8 @@ import { Readable, Writable } from 'node:stream';
 /** What a command may touch, so tests run commands in-process with captured streams. */
 export interface CliIo {
   readonly cwd: string;
+  /** The environment the command reads its defaults and the store to open from (DATA_DIR, QUEUE, REDIS_URL, …). */
+  readonly env: NodeJS.ProcessEnv;
   readonly stdin: Readable;
   /** Raw output stream, for commands that stream large output with backpressure. */
   readonly out: Writable;
@@ -18,6 +20,7 @@ export function processIo(): CliIo {
   });
   return {
     cwd: process.cwd(),
+    env: process.env,
     stdin: process.stdin,
     out: process.stdout,
     stdout: (text) => void process.stdout.write(text),

@@ -1,5 +1,5 @@
 import { CliIo } from './io';
-import { CliStores, openStoreBeside, parseIds } from './store-beside';
+import { CliStores, openStores, parseIds } from './store-beside';
 
 /** A store of records the service keeps for inspection (dry-run requests, dropped messages): what the commands read. */
 export interface KeptRecords<R extends { readonly id: number }> {
@@ -22,15 +22,16 @@ export interface KeptRecordsView<R extends { readonly id: number }> {
 export interface KeptRecordsOptions {
   action: string;
   ids: string[];
-  dataDir: string;
+  /** --data-dir, when given. */
+  dataDir: string | undefined;
   all: boolean;
   limit: number;
   json: boolean;
 }
 
-/** `<command> list|show|purge` over records kept in the service's store, beside the running service. */
+/** `<command> list|show|purge` over records kept in the service's store, beside the running service (or in its Redis). */
 export async function keptRecordsCommand<R extends { readonly id: number }>(view: KeptRecordsView<R>, o: KeptRecordsOptions, io: CliIo): Promise<number> {
-  const stores = openStoreBeside(view.command, o.dataDir, io);
+  const stores = await openStores(view.command, o.dataDir, io);
   if (!stores) return 1;
   const records = view.records(stores);
   try {

@@ -9,9 +9,9 @@ import { keptRecordsCommand } from './kept-records.command';
 import { asksForHelp, COMMAND_USAGE, packageVersion, USAGE } from './usage';
 import { validateCommand } from './validate.command';
 
-/** The options of the commands that open the service's store. */
+/** The options of the commands that open the service's store; without --data-dir, the environment says which (store-beside.ts). */
 const STORE_OPTIONS = {
-  'data-dir': { type: 'string', default: process.env.DATA_DIR ?? './data' },
+  'data-dir': { type: 'string' },
   all: { type: 'boolean', default: false },
   limit: { type: 'string', default: '50' },
   json: { type: 'boolean', default: false },
@@ -56,7 +56,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { ...STORE_OPTIONS, remap: { type: 'boolean', default: false }, mappings: { type: 'string', default: process.env.MAPPINGS_DIR ?? 'mappings' } },
+          options: { ...STORE_OPTIONS, remap: { type: 'boolean', default: false }, mappings: { type: 'string', default: io.env.MAPPINGS_DIR ?? 'mappings' } },
         });
         const [action = 'list', ...ids] = positionals;
         return await deadLettersCommand(

@@ -1,8 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError, loadConfig, QueueBackend } from '../config/app-config';
 import { DeadLetterStore } from '../queue/ports/dead-letter-store.port';
 import { DroppedMessages } from '../queue/ports/dropped-messages.port';
 import { DryRunSink } from '../queue/ports/dry-run-sink.port';
+import { RedisDeadLetters } from '../queue/redis/redis-dead-letters';
+import { RedisDroppedMessages } from '../queue/redis/redis-dropped-messages';
+import { RedisDryRuns } from '../queue/redis/redis-dry-runs';
+import { RedisWorkQueue } from '../queue/redis/redis-work-queue';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
 import { CliIo } from './io';
 
@@ -15,15 +20,50 @@ export interface CliStores {
 }
 
 /**
- * The service's store, opened beside the service that may be running on it (no lock, no
- * inbox, its leases left alone); null, with the reason on stderr, when there is none.
+ * The service's stores, as the environment names them: with QUEUE=redis the Redis every
+ * instance shares (REDIS_URL, REDIS_PREFIX, read and checked as the service reads them),
+ * otherwise the SQLite store in `dataDir` (the --data-dir given, else DATA_DIR, else ./data),
+ * opened beside the service that may be running on it (no lock, no inbox, its leases left
+ * alone). Null, with the reason on stderr, when there is none to open.
  */
-export function openStoreBeside(command: string, dataDir: string, io: CliIo): CliStores | null {
-  if (!existsSync(join(dataDir, 'segment-braze.db'))) {
-    io.stderr(`${command}: no store in ${dataDir} (set --data-dir or DATA_DIR)\n`);
+export async function openStores(command: string, dataDir: string | undefined, io: CliIo): Promise<CliStores | null> {
+  const queue = queueOf(command, io);
+  if (!queue) return null;
+  if (queue.kind === 'redis') {
+    if (dataDir !== undefined) return refuse(command, io, '--data-dir names the embedded store, but QUEUE=redis: the records are in Redis (unset QUEUE to read a DATA_DIR)');
+    return openRedis(command, queue, io);
+  }
+  const dir = dataDir ?? io.env.DATA_DIR ?? './data';
+  if (!existsSync(join(dir, 'segment-braze.db'))) return refuse(command, io, `no store in ${dir} (set --data-dir or DATA_DIR)`);
+  return new SqliteQueue(dir, () => Date.now(), { beside: true });
+}
+
+/** Only the queue's own settings are read: a mistake in another (a Braze key without its endpoint) is the service's business, not this command's. */
+function queueOf(command: string, io: CliIo): QueueBackend | null {
+  const { QUEUE, REDIS_URL, REDIS_PREFIX } = io.env;
+  try {
+    return loadConfig({ QUEUE, REDIS_URL, REDIS_PREFIX }).queue;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) io.stderr(`${command}: ${problem}\n`);
     return null;
   }
-  return new SqliteQueue(dataDir, () => Date.now(), { beside: true });
+}
+
+async function openRedis(command: string, queue: QueueBackend & { kind: 'redis' }, io: CliIo): Promise<CliStores | null> {
+  let redis: RedisWorkQueue;
+  try {
+    redis = await RedisWorkQueue.open(queue.url, () => Date.now(), { prefix: queue.prefix });
+  } catch (error) {
+    // The adapter's message names the URL without its password.
+    return refuse(command, io, (error as Error).message);
+  }
+  return { deadLetters: new RedisDeadLetters(redis), dryRuns: new RedisDryRuns(redis), dropped: new RedisDroppedMessages(redis), close: () => redis.close() };
+}
+
+function refuse(command: string, io: CliIo, why: string): null {
+  io.stderr(`${command}: ${why}\n`);
+  return null;
 }
 
 /** Record ids as given on the command line: whole numbers from 1. */

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DATA_DIR_OPTION = '  --data-dir DIR             the service\'s DATA_DIR (default: $DATA_DIR, else ./data); works beside a running service';
+const DATA_DIR_OPTION = `  --data-dir DIR              the service's DATA_DIR (default: $DATA_DIR, else ./data); works beside a running service
+                              With QUEUE=redis in the environment, the service's Redis instead
+                              (REDIS_URL, REDIS_PREFIX as the service reads them; no --data-dir)`;
 
 /** Each command's own usage, as `segment-braze <command> --help` prints it. */
 export const COMMAND_USAGE: ReadonlyMap<string, string> = new Map([

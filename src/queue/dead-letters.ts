@@ -51,7 +51,8 @@ export class SqliteDeadLetters implements DeadLetterStore {
   private select(ids: readonly number[] | 'all'): Row[] {
     if (ids === 'all') return this.db.prepare<[], Row>('SELECT * FROM dead_letters ORDER BY id').all();
     const get = this.db.prepare<[number], Row>('SELECT * FROM dead_letters WHERE id = ?');
-    return ids.flatMap((id) => get.all(id));
+    // In the order they died, which is each user's order, whatever order they were named in.
+    return [...new Set(ids)].sort((a, b) => a - b).flatMap((id) => get.all(id));
   }
 
   /**

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { purgeRecords } from './sqlite-purge';
 import { BrazeRequest } from '../engine';
 import { DryRunRecord, DryRunSink } from './ports/dry-run-sink.port';
+import { dryRunRecordOf } from './dry-run-record';
 
 interface Row {
   id: number;
@@ -12,12 +13,7 @@ interface Row {
 
 const KEEP = 10_000;
 
-function toRecord(row: Row): DryRunRecord {
-  const body = JSON.parse(row.body) as Record<string, unknown>;
-  // fromEntries defines own members, whatever the stored keys are called.
-  const objects = Object.fromEntries(Object.entries(body).flatMap(([key, value]) => (Array.isArray(value) ? [[key, value.length]] : [])));
-  return { id: row.id, at: new Date(row.at).toISOString(), endpoint: row.endpoint, objects, body };
-}
+const toRecord = (row: Row): DryRunRecord => dryRunRecordOf(row.id, row.at, row.endpoint, row.body);
 
 /** The `dry_run` table: what a dry-run service built instead of sending it, the most recent KEEP requests. */
 export class SqliteDryRuns implements DryRunSink {

@@ -8,14 +8,15 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI in-process with captured streams. */
-export async function cli(args: string[], stdin = '', cwd = ROOT): Promise<CliRun> {
+/** Runs the CLI in-process with captured streams (and this process's environment unless given one). */
+export async function cli(args: string[], stdin = '', cwd = ROOT, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const out = new PassThrough();
   out.on('data', (chunk) => (stdout += chunk));
   const code = await runCli(args, {
     cwd,
+    env,
     stdin: Readable.from([stdin]),
     out,
     stdout: (t) => void (stdout += t),

@@ -16,6 +16,7 @@ for _, m in ipairs(batch.m) do
     accepted = accepted + 1
     if #m.o == 0 then
       dropped[#dropped + 1] = m.d
+      keep_dropped(m, now)
     else
       local mr = m.p and put_message(m.p, #m.o) or nil
       for _, o in ipairs(m.o) do put_object(m.id, m.u, o, mr, now) end

@@ -1,5 +1,6 @@
 -- The key layout, every key under the prefix P (`sb:{q}:` by default; the braces are the hash tag):
---   P seq            hash: the last object (o), lease (l), message (m) and dead letter (d) number
+--   P seq            hash: the last object (o), lease (l), message (m), dead letter (d), dry-run
+--                    request (dry) and dropped message (dropped) number
 --   P n              hash: objects queued, objects leased (stats without a scan)
 --   P o:<id>         hash: one queued object (m message id, u user, e endpoint, a array, op options,
 --                    ob object, p position, k merge key, at attempts, nb not before, l lease, t enqueued, mr message)
@@ -12,6 +13,9 @@
 --   P dedup          zset: claimed message ids by claim time (pruned past the window)
 --   P dead:<id>      hash: a dead letter;  P dead  zset: dead letter ids
 --   P inbox          string: the inbox position of the last commit
+--   P dry, P dropped stream: the kept dry-run requests and dropped messages, `<n>-0` each (see keep_record)
+--   P dropped:codes  hash: the kept dropped messages counted by code
+--   P merged         zset: the alias pairs merged, by when (the most recent kept; redis-merge-memory.ts)
 --   P wake           pub/sub channel: new work committed
 -- Prepended to every script of this folder. KEYS[1] names the prefix's `seq` key, so a
 -- cluster routes the call to the prefix's slot; ARGV[1] is the prefix itself (hash-tagged,
@@ -134,4 +138,47 @@ end
 local function held(lease, owner, now)
   local f = redis.call('HMGET', lease_key(lease), 'o', 'x')
   return f[1] == owner and tonumber(f[2]) > now
+end
+
+-- Kept records, the most recent KEPT of each kind (`dry` dry-run requests, `dropped` dropped
+-- messages): an entry `<n>-0` of the stream P <kind> per record, n its record number (SEQ's
+-- <kind> counter); P <kind>:codes counts the kept records by their `c` field, for listings.
+local KEPT = 10000
+local function codes_key(kind) return P .. kind .. ':codes' end
+
+local function field_of(fields, name)
+  for i = 1, #fields, 2 do
+    if fields[i] == name then return fields[i + 1] end
+  end
+end
+
+-- Forgets one record, an entry as XRANGE returns it; 1 when it was there.
+local function forget_record(kind, entry)
+  local code = field_of(entry[2], 'c')
+  if code and redis.call('HINCRBY', codes_key(kind), code, -1) <= 0 then redis.call('HDEL', codes_key(kind), code) end
+  return redis.call('XDEL', P .. kind, entry[1])
+end
+
+-- Keeps a record (fields: name, value, ...) and forgets what falls past KEPT; its record number.
+local function keep_record(kind, fields)
+  local key = P .. kind
+  local n = redis.call('HINCRBY', SEQ, kind, 1)
+  redis.call('XADD', key, n .. '-0', unpack(fields))
+  local code = field_of(fields, 'c')
+  if code then redis.call('HINCRBY', codes_key(kind), code, 1) end
+  local excess = redis.call('XLEN', key) - KEPT
+  if excess > 0 then
+    for _, entry in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', excess)) do forget_record(kind, entry) end
+  end
+  return n
+end
+
+-- A message the mapping made nothing of (m: as commit.lua reads it), kept with why.
+local function keep_dropped(m, now)
+  local fields = { 'm', m.id, 'u', m.u, 'c', m.d, 't', now }
+  if m.p then
+    fields[#fields + 1] = 'pl'
+    fields[#fields + 1] = m.p
+  end
+  keep_record('dropped', fields)
 end

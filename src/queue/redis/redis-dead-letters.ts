@@ -24,6 +24,9 @@ function toStored(id: number, f: Fields): StoredDeadLetter {
   };
 }
 
+/** Dead letters read and replayed per script call. */
+const REPLAY_PAGE = 500;
+
 const publicLetter = ({ position: _position, message: _message, ...letter }: StoredDeadLetter): DeadLetter => letter;
 
 /** The dead letters a RedisWorkQueue writes: listed in the order they died, replayed at their users' ends, purged. */
@@ -59,17 +62,23 @@ export class RedisDeadLetters implements DeadLetterStore {
     return letter && { ...publicLetter(letter), message: letter.message };
   }
 
-  /** `remap` runs here, before the script; the script puts back only what is still a dead letter then. */
+  /**
+   * `remap` runs here, before the script; the script puts back only what is still a dead
+   * letter then. In pages, each one script: replaying thousands never holds Redis for long.
+   */
   async replay(ids: readonly number[] | 'all', remap?: Remap): Promise<ReplayResult> {
     const result: ReplayResult = { replayed: 0, skipped: [] };
-    const replays: { d: number; o: (string | number)[][] | false }[] = [];
-    for (const letter of await this.read(ids === 'all' ? await this.ids(0, -1) : ids)) {
-      const objects = remap ? remap(letter) : letter.endpoint === UNMAPPED ? NEVER_MAPPED : false;
-      if (typeof objects === 'string') result.skipped.push({ id: letter.id, reason: objects });
-      else replays.push({ d: letter.id, o: objects && objects.map(encodeObject) });
+    // In the order they died, which is each user's order, whatever order they were named in.
+    const order = ids === 'all' ? await this.ids(0, -1) : [...new Set(ids)].sort((a, b) => a - b);
+    for (let start = 0; start < order.length; start += REPLAY_PAGE) {
+      const replays: { d: number; o: (string | number)[][] | false }[] = [];
+      for (const letter of await this.read(order.slice(start, start + REPLAY_PAGE))) {
+        const objects = remap ? remap(letter) : letter.endpoint === UNMAPPED ? NEVER_MAPPED : false;
+        if (typeof objects === 'string') result.skipped.push({ id: letter.id, reason: objects });
+        else replays.push({ d: letter.id, o: objects && objects.map(encodeObject) });
+      }
+      if (replays.length > 0) result.replayed += (await this.queue.runScript('replay', this.queue.clock(), JSON.stringify(replays))) as number;
     }
-    if (replays.length === 0) return result;
-    result.replayed = (await this.queue.runScript('replay', this.queue.clock(), JSON.stringify(replays))) as number;
     if (result.replayed > 0) this.queue.wakeUp.notify();
     return result;
   }

@@ -7,7 +7,8 @@ for _, r in ipairs(cjson.decode(ARGV[3])) do
   local f = redis.call('HMGET', key, 'm', 'u', 'e', 'a', 'op', 'ob', 'p', 'k', 'pl')
   if f[1] then
     local objects = r.o or { { f[3], f[4], f[5] or '', f[6], f[7], f[8] or '' } }
-    local mr = f[9] and put_message(f[9], #objects) or nil
+    -- A message with no object left would never be let go of.
+    local mr = f[9] and #objects > 0 and put_message(f[9], #objects) or nil
     for _, o in ipairs(objects) do put_object(f[1], f[2], o, mr, now) end
     redis.call('DEL', key)
     redis.call('ZREM', DEAD, r.d)

@@ -17,11 +17,13 @@ describe('connections to Redis', () => {
     }
   });
 
-  it('say nothing of persistence with appendonly yes and appendfsync always', async () => {
+  it('say nothing with appendonly yes, appendfsync always and no eviction, and warn of an eviction policy', async () => {
     const server = await startRedisServer({ appendfsync: 'always' });
     const client = await connectRedis(server.url);
     try {
       expect(await durabilityWarnings(client)).toEqual([]);
+      await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      expect(await durabilityWarnings(client)).toEqual([expect.stringMatching(/maxmemory-policy allkeys-lru: .* Set maxmemory-policy noeviction/)]);
     } finally {
       await endRedis(client);
       await server.stop();

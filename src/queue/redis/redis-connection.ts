@@ -62,24 +62,28 @@ export function redactedUrl(url: string): string {
 }
 
 /**
- * What the boot log says about Redis's persistence: "nothing acknowledged is lost" holds only
- * with the append-only file on, and for at most a second of writes with `appendfsync everysec`.
+ * What the boot log says about Redis's settings: "nothing acknowledged is lost" holds only
+ * with the append-only file on (and, with `appendfsync everysec`, for all but about the last
+ * second of writes when Redis's machine crashes), and only if Redis never evicts a key to
+ * make room.
  */
 export async function durabilityWarnings(client: Redis): Promise<string[]> {
-  let appendonly: string | undefined;
-  let appendfsync: string | undefined;
+  const settings = new Map<string, string>();
   try {
-    const reply = (await client.config('GET', 'append*')) as string[];
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      if (reply[i] === 'appendonly') appendonly = reply[i + 1];
-      if (reply[i] === 'appendfsync') appendfsync = reply[i + 1];
+    for (const pattern of ['append*', 'maxmemory-policy']) {
+      const reply = (await client.config('GET', pattern)) as string[];
+      for (let i = 0; i + 1 < reply.length; i += 2) settings.set(reply[i], reply[i + 1]);
     }
   } catch (error) {
     // Managed Redis services often rename or forbid CONFIG.
-    return [`could not read Redis's persistence settings (${(error as Error).message}): make sure it runs with appendonly yes and appendfsync always (or everysec), or acknowledged requests can be lost when Redis restarts`];
+    return [`could not read Redis's settings (${(error as Error).message}): make sure it runs with appendonly yes, appendfsync always (or everysec) and maxmemory-policy noeviction, or acknowledged requests can be lost`];
   }
-  if (appendonly !== 'yes') return ['Redis runs without the append-only file (appendonly no): a Redis restart loses every request and object it holds, acknowledged or not. Set appendonly yes and appendfsync always (or everysec)'];
-  if (appendfsync === 'no') return ['Redis runs with appendfsync no: a crash of its machine can lose an unbounded window of acknowledged requests. Set appendfsync always (or everysec, which can lose about the last second)'];
-  if (appendfsync === 'everysec') return ['Redis runs with appendfsync everysec: a crash of its machine (not of Redis alone) can lose about the last second of acknowledged requests; appendfsync always loses none'];
-  return [];
+  const warnings: string[] = [];
+  const appendfsync = settings.get('appendfsync');
+  if (settings.get('appendonly') !== 'yes') warnings.push('Redis runs without the append-only file (appendonly no): a Redis restart loses every request and object it holds, acknowledged or not. Set appendonly yes and appendfsync always (or everysec)');
+  else if (appendfsync === 'no') warnings.push('Redis runs with appendfsync no: a crash of its machine can lose an unbounded window of acknowledged requests. Set appendfsync always (or everysec, which can lose about the last second)');
+  else if (appendfsync === 'everysec') warnings.push('Redis runs with appendfsync everysec: a crash of its machine (not of Redis alone) can lose about the last second of acknowledged requests; appendfsync always loses none');
+  const policy = settings.get('maxmemory-policy');
+  if (policy !== undefined && policy !== 'noeviction') warnings.push(`Redis runs with maxmemory-policy ${policy}: when it fills up it deletes keys, queued work and acknowledged requests among them. Set maxmemory-policy noeviction (a full Redis then refuses writes, and ingestion answers 503)`);
+  return warnings;
 }

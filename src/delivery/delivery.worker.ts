@@ -74,10 +74,11 @@ export interface DeliveryObserver {
 /**
  * Leases pending objects, packs them into Braze requests, sends them with bounded
  * concurrency, and settles the round's objects in one step: delivered, retried later,
- * dead-lettered with Braze's reason, or back in the queue. A 401/403 (or a 404 naming the
- * key) pauses everything until a probe succeeds. A request Braze refuses whole for its
- * content (400/413) is split in halves, sent left then right, down to the single objects at
- * fault.
+ * dead-lettered with Braze's reason, or back in the queue. Requests wait for the Braze
+ * budget (one for every instance on a shared store; see BudgetGate). A 401/403 (or a 404
+ * naming the key) pauses everything until a probe succeeds. A request Braze refuses whole
+ * for its content (400/413) is split in halves, sent left then right, down to the single
+ * objects at fault.
  */
 export class DeliveryWorker {
   readonly counters: DeliveryCounters = { objectsDelivered: 0, objectsDeadLettered: 0, objectsRetried: 0, mergesSkipped: 0, requests: {} };
@@ -284,8 +285,8 @@ export class DeliveryWorker {
   /** Sends one request and records its objects' fate in the round; true when every one of them is settled for good (delivered or dead-lettered). */
   private async sendOne(request: PackedRequest, round: RoundSettlement, depth = 0): Promise<boolean> {
     // Once stopping or paused, nothing new goes out (a round's later requests, a split's halves): unsettled, it goes back to the queue.
-    if (this.stopping || (this.gate.paused && !this.probing)) return false;
-    if (!(await this.gate.waitToSend(request.endpoint, this.stopped, () => this.stopping))) return false;
+    const held = () => this.stopping || (this.gate.paused && !this.probing);
+    if (held() || !(await this.gate.waitToSend(request.endpoint, this.stopped, () => this.stopping)) || held()) return false;
     const started = performance.now();
     const sentAt = this.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });

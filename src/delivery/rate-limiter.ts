@@ -1,4 +1,4 @@
-import { RateLimitState } from '../queue/ports/braze-budget.port';
+import { BUDGET_LOW_WATER, RateLimitState } from '../queue/ports/braze-budget.port';
 
 /**
  * Paces requests from Braze's own headers: after a 429 nothing is sent until the window
@@ -9,7 +9,7 @@ export class RateLimiter {
   private blockedUntil = 0;
   private state: RateLimitState | null = null;
 
-  constructor(private readonly lowWater = 0.1) {}
+  constructor(private readonly lowWater = BUDGET_LOW_WATER) {}
 
   observe(state: RateLimitState | null): void {
     if (state) this.state = state;

@@ -14,6 +14,9 @@ export interface RateLimitState {
  */
 export const MAX_BUDGET_WAIT_MS = 60 * 60_000;
 
+/** Under this share of the limit left, the rest of the window's budget is spread over what remains of it. */
+export const BUDGET_LOW_WATER = 0.1;
+
 /**
  * Braze's rate limit and the key's standing, per workspace: every instance sending with
  * one key spends one budget. Braze limits endpoint families separately (`/users/track`,

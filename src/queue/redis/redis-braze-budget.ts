@@ -1,11 +1,8 @@
 import Redis from 'ioredis';
-import { BrazeBudget, MAX_BUDGET_WAIT_MS, RateLimitState } from '../ports/braze-budget.port';
+import { BrazeBudget, BUDGET_LOW_WATER, MAX_BUDGET_WAIT_MS, RateLimitState } from '../ports/braze-budget.port';
 import { defineScripts, RunScript } from './redis-scripts';
 import { RedisWakeUp } from './redis-wake-up';
 import { RedisWorkQueue } from './redis-work-queue';
-
-/** Under this share of the limit left, the rest of the window's budget is spread out (as LocalBudget's rate limiter does). */
-const LOW_WATER = 0.1;
 
 /**
  * The Braze budget of every instance on one Redis, kept under the queue's prefix (see
@@ -44,7 +41,7 @@ export class RedisBrazeBudget implements BrazeBudget {
   }
 
   async take(family: string): Promise<number> {
-    return Number(await this.runScript('budget-take', this.now(), family, LOW_WATER, MAX_BUDGET_WAIT_MS));
+    return Number(await this.runScript('budget-take', this.now(), family, BUDGET_LOW_WATER, MAX_BUDGET_WAIT_MS));
   }
 
   async blockedFor(family: string): Promise<number> {

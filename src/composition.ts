@@ -1,12 +1,14 @@
 import { InjectionToken, Provider } from '@nestjs/common';
 import { BootError, dataDirError } from './boot-error';
-import { Clock } from './clock';
+import { Clock, CLOCK } from './clock';
 import { AppConfig } from './config/app-config';
 import { DeliveryService } from './delivery/delivery.service';
+import { LocalBudget } from './delivery/local-budget';
 import { ExpansionService, NEW_WORK_SIGNAL, NewWorkSignal } from './ingest/expansion.service';
 import { expansionOf } from './ingest/inbox-expander';
 import { ServiceLifecycle } from './lifecycle';
 import { MappingRegistry } from './mapping/mapping.registry';
+import { BRAZE_BUDGET } from './queue/ports/braze-budget.port';
 import { DEAD_LETTER_STORE } from './queue/ports/dead-letter-store.port';
 import { DRY_RUN_SINK } from './queue/ports/dry-run-sink.port';
 import { MERGE_MEMORY } from './queue/ports/merge-memory.port';
@@ -64,6 +66,7 @@ function sqliteBackend(store: SqliteQueue): Backend {
       { provide: MERGE_MEMORY, useValue: store.merges },
       { provide: DRY_RUN_SINK, useValue: store.dryRuns },
       { provide: NEW_WORK_SIGNAL, useValue: newWork },
+      { provide: BRAZE_BUDGET, useFactory: (clock: Clock) => new LocalBudget(() => clock.now().getTime()), inject: [CLOCK] },
       DeliveryService,
       ExpansionService,
       ServiceLifecycle,

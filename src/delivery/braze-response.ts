@@ -1,3 +1,5 @@
+import { RateLimitState } from '../queue/ports/braze-budget.port';
+
 /** What came back from Braze, or why nothing did. */
 export type BrazeReply =
   | { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: unknown }
@@ -25,12 +27,7 @@ export type Outcome =
   /** Other 4xx (a 404 for a bad path), 501, 505: the request will never succeed as it is. */
   | { readonly kind: 'reject'; readonly reason: string; readonly status: number };
 
-export interface RateLimitState {
-  readonly limit: number | null;
-  readonly remaining: number | null;
-  /** Epoch ms when the window resets. */
-  readonly resetAt: number | null;
-}
+export type { RateLimitState } from '../queue/ports/braze-budget.port';
 
 function header(headers: Readonly<Record<string, string>>, name: string): string | undefined {
   const wanted = name.toLowerCase();

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
+import { BRAZE_BUDGET, BrazeBudget } from '../queue/ports/braze-budget.port';
 import { DRY_RUN_SINK, DryRunSink } from '../queue/ports/dry-run-sink.port';
 import { MERGE_MEMORY, MergeMemory } from '../queue/ports/merge-memory.port';
 import { WORK_QUEUE, WorkQueue } from '../queue/ports/work-queue.port';
@@ -29,6 +30,7 @@ export class DeliveryService {
     @Inject(WORK_QUEUE) private readonly queue: WorkQueue,
     @Inject(MERGE_MEMORY) merges: MergeMemory,
     @Inject(DRY_RUN_SINK) dryRuns: DryRunSink,
+    @Inject(BRAZE_BUDGET) budget: BrazeBudget,
   ) {
     const d = config.delivery;
     this.sender =
@@ -39,7 +41,7 @@ export class DeliveryService {
     // Dry-run objects are not delivered: their own counter, so dashboards do not count them as sent.
     const dryRun = this.sender.dryRun;
     const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000, owner: ownerId(), leaseTtlMs: d.leaseTtlMs };
-    this.worker = new DeliveryWorker({ queue, merges }, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
+    this.worker = new DeliveryWorker({ queue, merges, budget }, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
       request: (endpoint, statusClass, seconds) => {
         metrics.brazeRequests.inc({ endpoint, status_class: dryRun ? 'dry_run' : statusClass });
         if (!dryRun) metrics.brazeLatency.observe({ endpoint }, seconds);

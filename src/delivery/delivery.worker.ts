@@ -1,10 +1,12 @@
 import { MergeMemory } from '../queue/ports/merge-memory.port';
 import { Lease, Settlement, WorkId, WorkItem, WorkQueue } from '../queue/ports/work-queue.port';
-import { backoffMs, classify, FailedObject, Outcome, rateLimitOf } from './braze-response';
+import { BrazeBudget } from '../queue/ports/braze-budget.port';
+import { backoffMs, classify, FailedObject, Outcome } from './braze-response';
 import { BrazeSender } from './braze-sender';
+import { BudgetGate } from './budget-gate';
+import { LocalBudget } from './local-budget';
 import { keepExtending } from './lease-keeper';
 import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, perUserCap, roundLimits } from './pack';
-import { RateLimiter } from './rate-limiter';
 
 export interface WorkerOptions {
   readonly flushMs: number;
@@ -24,6 +26,8 @@ export interface WorkerOptions {
 export interface DeliveryStore {
   readonly queue: WorkQueue;
   readonly merges: MergeMemory;
+  /** The Braze budget, shared by every instance on a shared store; this instance's own by default. */
+  readonly budget?: BrazeBudget;
 }
 
 /** What a round decided, settled in one step when it ends; the lease's other objects go back to the queue. */
@@ -70,17 +74,17 @@ export interface DeliveryObserver {
 /**
  * Leases pending objects, packs them into Braze requests, sends them with bounded
  * concurrency, and settles the round's objects in one step: delivered, retried later,
- * dead-lettered with Braze's reason, or back in the queue. A 401/403 (or a 404 naming the
- * key) pauses everything until a probe succeeds. A request Braze refuses whole for its
- * content (400/413) is split in halves, sent left then right, down to the single objects at
- * fault.
+ * dead-lettered with Braze's reason, or back in the queue. Requests wait for the Braze
+ * budget (one for every instance on a shared store; see BudgetGate). A 401/403 (or a 404
+ * naming the key) pauses everything until a probe succeeds. A request Braze refuses whole
+ * for its content (400/413) is split in halves, sent left then right, down to the single
+ * objects at fault.
  */
 export class DeliveryWorker {
-  status: Status = 'stopped';
-  pauseReason: string | null = null;
   readonly counters: DeliveryCounters = { objectsDelivered: 0, objectsDeadLettered: 0, objectsRetried: 0, mergesSkipped: 0, requests: {} };
-  /** Braze limits /users/track separately from the other user endpoints. */
-  private readonly limiters = new Map<string, RateLimiter>();
+  private running = false;
+  /** While the probe round of a paused key runs: the only requests that go out during a pause. */
+  private probing = false;
   /** Grows while leases come back empty (all waiting on retries), so a big blocked backlog is not rescanned every flush. */
   private idleMs = 0;
   private nudged = false;
@@ -90,10 +94,11 @@ export class DeliveryWorker {
   private signalStop: () => void = () => undefined;
   /** Resolves when stop() is called, to cut rate-limit waits short. */
   private stopped: Promise<void> = new Promise((resolve) => (this.signalStop = resolve));
-  private unlisten: (() => void) | null = null;
+  private unlisten: (() => void)[] = [];
   private sweptAt = Number.NEGATIVE_INFINITY;
   private readonly queue: WorkQueue;
   private readonly merges: MergeMemory;
+  private readonly gate: BudgetGate;
 
   constructor(
     store: DeliveryStore,
@@ -106,28 +111,34 @@ export class DeliveryWorker {
   ) {
     this.queue = store.queue;
     this.merges = store.merges;
+    this.gate = new BudgetGate(store.budget ?? new LocalBudget(now), now, options.pauseProbeMs, log, observer);
   }
 
-  limiterFor(endpoint: string): RateLimiter {
-    const family = endpoint === '/users/track' ? 'track' : 'users';
-    let limiter = this.limiters.get(family);
-    if (!limiter) this.limiters.set(family, (limiter = new RateLimiter()));
-    return limiter;
+  get status(): Status {
+    if (!this.running) return 'stopped';
+    return this.gate.paused ? 'paused' : 'running';
+  }
+
+  /** Why delivery is paused (Braze rejected the key), or null. */
+  get pauseReason(): string | null {
+    return this.gate.pauseReason;
   }
 
   start(): void {
-    this.unlisten?.();
-    this.unlisten = this.queue.wakeUp.listen(() => {
+    this.stopListening();
+    // A pause or resume elsewhere ends the wait between rounds (or probes) at once.
+    this.unlisten.push(this.gate.listen(() => this.wake?.()));
+    this.unlisten.push(this.queue.wakeUp.listen(() => {
       // New work: stop backing off, but keep the flush wait so batches still fill.
       if (this.idleMs > this.options.flushMs) {
         this.idleMs = this.options.flushMs;
         this.nudged = true;
         this.wake?.();
       }
-    });
+    }));
     this.stopping = false;
     this.stopped = new Promise((resolve) => (this.signalStop = resolve));
-    this.status = 'running';
+    this.running = true;
     this.loopDone = this.loop();
   }
 
@@ -137,9 +148,12 @@ export class DeliveryWorker {
     this.signalStop();
     this.wake?.();
     await this.loopDone;
-    this.unlisten?.();
-    this.unlisten = null;
-    this.status = 'stopped';
+    this.stopListening();
+    this.running = false;
+  }
+
+  private stopListening(): void {
+    for (const unlisten of this.unlisten.splice(0)) unlisten();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -164,11 +178,12 @@ export class DeliveryWorker {
     while (!this.stopping) {
       try {
         await this.sweepIfDue();
-        if (this.status === 'paused') {
+        await this.gate.refresh();
+        if (this.gate.paused) {
           await this.sleep(this.options.pauseProbeMs);
           if (this.stopping) break;
-          // A small probe: if the key works again, delivery resumes.
-          await this.round(perUserCap(this.options.limits));
+          // A small probe, by one instance per period: if the key works again, delivery resumes everywhere.
+          if (this.gate.paused && (await this.gate.claimProbe())) await this.probe();
           continue;
         }
         const leased = await this.round(this.roundSize);
@@ -182,6 +197,15 @@ export class DeliveryWorker {
         this.log.error(`delivery round failed: ${error instanceof Error ? error.message : String(error)}`);
         await this.sleep(this.options.flushMs);
       }
+    }
+  }
+
+  private async probe(): Promise<void> {
+    this.probing = true;
+    try {
+      await this.round(perUserCap(this.options.limits));
+    } finally {
+      this.probing = false;
     }
   }
 
@@ -260,24 +284,14 @@ export class DeliveryWorker {
 
   /** Sends one request and records its objects' fate in the round; true when every one of them is settled for good (delivered or dead-lettered). */
   private async sendOne(request: PackedRequest, round: RoundSettlement, depth = 0): Promise<boolean> {
-    // Once stopping, nothing new goes out (a round's later requests, a split's halves): unsettled, it goes back to the queue.
-    if (this.stopping) return false;
-    const limiter = this.limiterFor(request.endpoint);
-    let wait = limiter.delay(this.now());
-    if (wait > 0) {
-      limiter.recordWait(wait);
-      this.observer.rateLimitWait?.(wait);
-    }
-    while (wait > 0) {
-      await Promise.race([new Promise((r) => setTimeout(r, wait).unref()), this.stopped]);
-      if (this.stopping) return false; // unsettled: back to the queue with the round
-      // A timer may fire a little before the clock says; a 429's block is waited out in full.
-      wait = limiter.blockedFor(this.now());
-    }
+    // Once stopping or paused, nothing new goes out (a round's later requests, a split's halves): unsettled, it goes back to the queue.
+    const held = () => this.stopping || (this.gate.paused && !this.probing);
+    if (held() || !(await this.gate.waitToSend(request.endpoint, this.stopped, () => this.stopping)) || held()) return false;
     const started = performance.now();
+    const sentAt = this.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });
-    limiter.observe(rateLimitOf(reply));
     const outcome = classify(reply, this.now());
+    await this.gate.answered(request.endpoint, reply, outcome, sentAt);
     const statusClass = 'networkError' in reply ? 'network' : `${Math.floor(reply.status / 100)}xx`;
     this.counters.requests[statusClass] = (this.counters.requests[statusClass] ?? 0) + 1;
     this.observer.request?.(request.endpoint, statusClass, (performance.now() - started) / 1000);
@@ -321,12 +335,10 @@ export class DeliveryWorker {
         }
         this.counters.objectsDelivered += done.length;
         this.observer.delivered?.(done.length);
-        if (this.status === 'paused') this.resume();
         return;
       }
       case 'retry': {
         const now = this.now();
-        if (status === 429 && outcome.retryAfterMs !== null) this.limiterFor(request.endpoint).block(now + outcome.retryAfterMs);
         // Decided per object: a fresh object packed beside an old one keeps its own count.
         const spent = request.placed.filter((p) => p.item.attempts + 1 >= this.options.maxAttempts).map((p) => p.item);
         if (spent.length > 0) {
@@ -345,8 +357,7 @@ export class DeliveryWorker {
         return;
       }
       case 'pause':
-        // Unsettled: back to the queue with the round.
-        this.pause(outcome.reason);
+        // Unsettled: back to the queue with the round; the gate paused delivery.
         return;
       case 'reject':
         for (const id of ids) round.deadLetter.push({ id, reason: outcome.reason, status });
@@ -372,19 +383,5 @@ export class DeliveryWorker {
     }
     const summary = [...counts].map(([reason, n]) => `${n}× ${reason}`).join('; ');
     this.log.warn(`Braze refused ${dead.length} of ${request.placed.length} objects of a ${request.endpoint} request (HTTP ${status}), dead-lettered: ${summary.slice(0, 1000)}`);
-  }
-
-  private pause(reason: string): void {
-    if (this.status !== 'paused') this.log.error(`delivery PAUSED: Braze rejected the API key (${reason}). Nothing is discarded; retrying every ${this.options.pauseProbeMs} ms.`);
-    this.status = 'paused';
-    this.pauseReason = reason;
-    this.observer.paused?.(true);
-  }
-
-  private resume(): void {
-    this.log.log('delivery resumed: Braze accepts the API key again');
-    this.status = 'running';
-    this.pauseReason = null;
-    this.observer.paused?.(false);
   }
 }

@@ -1,4 +1,4 @@
-import { RateLimitState } from './braze-response';
+import { BUDGET_LOW_WATER, RateLimitState } from '../queue/ports/braze-budget.port';
 
 /**
  * Paces requests from Braze's own headers: after a 429 nothing is sent until the window
@@ -8,10 +8,8 @@ import { RateLimitState } from './braze-response';
 export class RateLimiter {
   private blockedUntil = 0;
   private state: RateLimitState | null = null;
-  waits = 0;
-  waitedMs = 0;
 
-  constructor(private readonly lowWater = 0.1) {}
+  constructor(private readonly lowWater = BUDGET_LOW_WATER) {}
 
   observe(state: RateLimitState | null): void {
     if (state) this.state = state;
@@ -34,10 +32,5 @@ export class RateLimiter {
     if (s.remaining > s.limit * this.lowWater) return 0;
     const window = s.resetAt - now;
     return s.remaining <= 0 ? window : Math.ceil(window / s.remaining);
-  }
-
-  recordWait(ms: number): void {
-    this.waits++;
-    this.waitedMs += ms;
   }
 }

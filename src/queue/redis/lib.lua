@@ -17,16 +17,23 @@
 --   P dropped:codes  hash: the kept dropped messages counted by code
 --   P merged         zset: the alias pairs merged, by when (the most recent kept; redis-merge-memory.ts)
 --   P wake           pub/sub channel: new work committed
+--   P budget:<family> hash: Braze's rate limit of an endpoint family as every instance knows it (l limit,
+--                    r remaining: Braze's count less the requests sent since, x window reset, b a 429's block until)
+--   P pause          hash: why delivery is paused (r) and since when (s); absent while it is not
+--   P probe          string: until when one instance holds the probe of a paused key
+--   P pause-changed  pub/sub channel: delivery paused or resumed
 -- Prepended to every script of this folder. KEYS[1] names the prefix's `seq` key, so a
 -- cluster routes the call to the prefix's slot; ARGV[1] is the prefix itself (hash-tagged,
 -- `sb:{q}:`), from which every other key is built: all of them share that slot.
 local P = ARGV[1]
 local SEQ, COUNTS, HEADS, READY, LATER, LEASES, DEDUP, DEAD = P .. 'seq', P .. 'n', P .. 'heads', P .. 'ready', P .. 'later', P .. 'leases', P .. 'dedup', P .. 'dead'
+local PAUSE, PROBE = P .. 'pause', P .. 'probe'
 local function object_key(id) return P .. 'o:' .. id end
 local function user_key(user) return P .. 'u:' .. user end
 local function message_key(n) return P .. 'm:' .. n end
 local function lease_key(id) return P .. 'lease:' .. id end
 local function dead_key(id) return P .. 'dead:' .. id end
+local function budget_key(family) return P .. 'budget:' .. family end
 
 local function split(text)
   local out = {}

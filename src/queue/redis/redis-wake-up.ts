@@ -28,6 +28,11 @@ export class RedisWakeUp implements WakeUp {
 
   notify(): void {
     this.call();
+    this.notifyOthers();
+  }
+
+  /** Tells the other instances only: this one knows already. */
+  notifyOthers(): void {
     // A lost notification costs only latency: delivery also polls.
     this.publisher.publish(this.channel, this.instance).catch(() => undefined);
   }

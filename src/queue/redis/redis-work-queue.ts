@@ -68,7 +68,8 @@ export class RedisWorkQueue implements WorkQueue {
 
   private constructor(
     readonly client: Redis,
-    private readonly subscriber: Redis,
+    /** Subscribed to the wake-up; the Braze budget beside the queue listens on it too. */
+    readonly subscriber: Redis,
     readonly prefix: string,
     readonly clock: () => number,
   ) {

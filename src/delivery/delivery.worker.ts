@@ -87,6 +87,8 @@ export class DeliveryWorker {
   private probing = false;
   /** Grows while leases come back empty (all waiting on retries), so a big blocked backlog is not rescanned every flush. */
   private idleMs = 0;
+  /** Rounds failed in a row. */
+  private failures = 0;
   private nudged = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
@@ -187,6 +189,7 @@ export class DeliveryWorker {
           continue;
         }
         const leased = await this.round(this.roundSize);
+        this.recovered();
         this.idleMs = leased > 0 ? this.options.flushMs : Math.min(Math.max(this.idleMs * 2, this.options.flushMs), MAX_IDLE_MS);
         if (leased < this.roundSize && !this.stopping) await this.sleep(this.idleMs);
         if (this.nudged && !this.stopping) {
@@ -194,10 +197,27 @@ export class DeliveryWorker {
           await this.sleep(this.options.flushMs); // let the new batch fill before leasing
         }
       } catch (error) {
-        this.log.error(`delivery round failed: ${error instanceof Error ? error.message : String(error)}`);
-        await this.sleep(this.options.flushMs);
+        await this.sleep(this.failed(error));
       }
     }
+  }
+
+  /**
+   * A round that failed (the store unreachable, say): logged the first time and then every
+   * 20th, and tried again ever more slowly up to every 5 s, so an outage of the store is a
+   * few lines, not five a second. Answers how long to wait.
+   */
+  private failed(error: unknown): number {
+    this.failures++;
+    const why = error instanceof Error ? error.message : String(error);
+    if (this.failures === 1 || this.failures % 20 === 0) this.log.error(`delivery round failed${this.failures > 1 ? ` (${this.failures} in a row)` : ''}, trying again: ${why}`);
+    return Math.min(this.options.flushMs * 2 ** Math.min(this.failures - 1, 16), MAX_IDLE_MS);
+  }
+
+  private recovered(): void {
+    if (this.failures === 0) return;
+    this.log.warn(`delivery rounds work again, after ${this.failures} failed`);
+    this.failures = 0;
   }
 
   private async probe(): Promise<void> {

@@ -81,5 +81,8 @@ describe('kill -9 of redis-server during traffic, and a restart on its append-on
     expect(ackedWhileDown).toBeLessThanOrEqual(4 * 20);
     expect(statuses.get(503)).toBeGreaterThan(0);
     expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    // The outage is a few log lines, not a line per attempt; and the recovery is said.
+    expect(service.output().match(/delivery round failed/g)?.length ?? 0).toBeLessThanOrEqual(5);
+    expect(service.output()).toMatch(/delivery rounds work again/);
   });
 });

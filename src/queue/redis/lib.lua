@@ -1,6 +1,6 @@
 -- The key layout, every key under the prefix P (`sb:{q}:` by default; the braces are the hash tag):
 --   P seq            hash: the last object (o), lease (l), message (m) and dead letter (d) number
---   P n              hash: objects queued, objects leased (stats without a scan)
+--   P n              hash: objects queued, objects leased, messages waiting in the inbox (stats without a scan)
 --   P o:<id>         hash: one queued object (m message id, u user, e endpoint, a array, op options,
 --                    ob object, p position, k merge key, at attempts, nb not before, l lease, t enqueued, mr message)
 --   P m:<n>          hash: a message's Segment payload (p), kept once for all its objects (n left)
@@ -11,13 +11,15 @@
 --   P lease:<id>     hash: o owner, x expires at, i object ids;  P leases  zset: lease ids by expiry
 --   P dedup          zset: claimed message ids by claim time (pruned past the window)
 --   P dead:<id>      hash: a dead letter;  P dead  zset: dead letter ids
---   P inbox          string: the inbox position of the last commit
+--   P inbox          stream: accepted requests not yet made into work (h header JSON, b body as received);
+--                    its consumer group `expand` has one consumer per instance; committed entries are deleted
 --   P wake           pub/sub channel: new work committed
 -- Prepended to every script of this folder. KEYS[1] names the prefix's `seq` key, so a
 -- cluster routes the call to the prefix's slot; ARGV[1] is the prefix itself (hash-tagged,
 -- `sb:{q}:`), from which every other key is built: all of them share that slot.
 local P = ARGV[1]
 local SEQ, COUNTS, HEADS, READY, LATER, LEASES, DEDUP, DEAD = P .. 'seq', P .. 'n', P .. 'heads', P .. 'ready', P .. 'later', P .. 'leases', P .. 'dedup', P .. 'dead'
+local INBOX, EXPAND = P .. 'inbox', 'expand'
 local function object_key(id) return P .. 'o:' .. id end
 local function user_key(user) return P .. 'u:' .. user end
 local function message_key(n) return P .. 'm:' .. n end

@@ -3,7 +3,8 @@ import { dataDirError } from './boot-error';
 import { Clock } from './clock';
 import { AppConfig } from './config/app-config';
 import { DeliveryService } from './delivery/delivery.service';
-import { ExpansionService, NEW_WORK_SIGNAL, NewWorkSignal } from './ingest/expansion.service';
+import { ExpansionStore } from './ingest/expander-messages';
+import { EXPANSION_STORE, ExpansionService, NEW_WORK_SIGNAL, NewWorkSignal } from './ingest/expansion.service';
 import { expansionOf } from './ingest/inbox-expander';
 import { ServiceLifecycle } from './lifecycle';
 import { MappingRegistry } from './mapping/mapping.registry';
@@ -34,7 +35,7 @@ export interface Backend {
  * DATA_DIR that cannot be used stops the boot with one plain line instead of a failed provider.
  */
 export function composeBackend(kind: BackendKind, config: AppConfig, clock: Clock, mappings: MappingRegistry): Backend {
-  return kind === 'memory' ? memoryBackend(clock, mappings) : sqliteBackend(openStore(config, clock));
+  return kind === 'memory' ? memoryBackend(clock, mappings) : sqliteBackend(openStore(config, clock), config);
 }
 
 function openStore(config: AppConfig, clock: Clock): SqliteQueue {
@@ -45,9 +46,11 @@ function openStore(config: AppConfig, clock: Clock): SqliteQueue {
   }
 }
 
-function sqliteBackend(store: SqliteQueue): Backend {
+function sqliteBackend(store: SqliteQueue, config: AppConfig): Backend {
   // The expansion wakes delivery through the store's wake-up, which the worker listens on.
   const newWork: NewWorkSignal = { queued: () => store.wakeUp.notify() };
+  // The thread opens the store beside this one and reads the inbox up to the appends this one announces.
+  const expansion: ExpansionStore = { thread: { kind: 'sqlite', dataDir: config.dataDir, synchronous: config.delivery.sqliteSynchronous }, local: store.inbox! };
   return {
     providers: [
       { provide: SqliteQueue, useValue: store },
@@ -57,6 +60,7 @@ function sqliteBackend(store: SqliteQueue): Backend {
       { provide: MERGE_MEMORY, useValue: store.merges },
       { provide: DRY_RUN_SINK, useValue: store.dryRuns },
       { provide: NEW_WORK_SIGNAL, useValue: newWork },
+      { provide: EXPANSION_STORE, useValue: expansion },
       DeliveryService,
       ExpansionService,
       ServiceLifecycle,

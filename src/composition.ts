@@ -4,7 +4,8 @@ import { Clock, CLOCK } from './clock';
 import { AppConfig } from './config/app-config';
 import { DeliveryService } from './delivery/delivery.service';
 import { LocalBudget } from './delivery/local-budget';
-import { ExpansionService, NEW_WORK_SIGNAL, NewWorkSignal } from './ingest/expansion.service';
+import { ExpansionStore } from './ingest/expander-messages';
+import { EXPANSION_STORE, ExpansionService, NEW_WORK_SIGNAL, NewWorkSignal } from './ingest/expansion.service';
 import { expansionOf } from './ingest/inbox-expander';
 import { ServiceLifecycle } from './lifecycle';
 import { MappingRegistry } from './mapping/mapping.registry';
@@ -43,7 +44,7 @@ export interface Backend {
 export async function composeBackend(kind: BackendKind, config: AppConfig, clock: Clock, mappings: MappingRegistry): Promise<Backend> {
   if (kind === 'memory') return memoryBackend(clock, mappings);
   if (kind === 'redis') throw new BootError('QUEUE=redis is not available in this build yet');
-  return sqliteBackend(openStore(config, clock));
+  return sqliteBackend(openStore(config, clock), config);
 }
 
 function openStore(config: AppConfig, clock: Clock): SqliteQueue {
@@ -54,9 +55,11 @@ function openStore(config: AppConfig, clock: Clock): SqliteQueue {
   }
 }
 
-function sqliteBackend(store: SqliteQueue): Backend {
+function sqliteBackend(store: SqliteQueue, config: AppConfig): Backend {
   // The expansion wakes delivery through the store's wake-up, which the worker listens on.
   const newWork: NewWorkSignal = { queued: () => store.wakeUp.notify() };
+  // The thread opens the store beside this one and reads the inbox up to the appends this one announces.
+  const expansion: ExpansionStore = { thread: { kind: 'sqlite', dataDir: config.dataDir, synchronous: config.delivery.sqliteSynchronous }, local: store.inbox! };
   return {
     providers: [
       { provide: SqliteQueue, useValue: store },
@@ -67,6 +70,7 @@ function sqliteBackend(store: SqliteQueue): Backend {
       { provide: DRY_RUN_SINK, useValue: store.dryRuns },
       { provide: NEW_WORK_SIGNAL, useValue: newWork },
       { provide: BRAZE_BUDGET, useFactory: (clock: Clock) => new LocalBudget(() => clock.now().getTime()), inject: [CLOCK] },
+      { provide: EXPANSION_STORE, useValue: expansion },
       DeliveryService,
       ExpansionService,
       ServiceLifecycle,

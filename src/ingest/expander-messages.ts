@@ -2,15 +2,44 @@ import { MappingSource } from '../engine';
 import { LogPosition } from '../queue/inbox-reader';
 import { ExpansionReport } from './inbox-expander';
 
+/** What the thread opens for itself: the embedded store in DATA_DIR beside the service, or the Redis every instance shares. */
+export type ExpansionStoreData =
+  | { readonly kind: 'sqlite'; readonly dataDir: string; readonly synchronous: 'NORMAL' | 'FULL' }
+  | {
+      readonly kind: 'redis';
+      readonly url: string;
+      readonly prefix: string;
+      /** The instance's reader of the inbox stream (its owner id). */
+      readonly consumer: string;
+      /** After how long another instance takes over what this one read and did not commit: the lease TTL. */
+      readonly claimAfterMs: number;
+    };
+
+/** The service's own inbox, where it has one (SQLite): told of its appends, the thread reads up to them; told of the thread's commits, it counts what waits. */
+export interface LocalInbox {
+  onAccepted: (() => void) | null;
+  writeEnd(): LogPosition;
+  expanded(requests: number, messages: number): void;
+  /** What opening it found and repaired, for the boot log. */
+  readonly notes: readonly string[];
+}
+
+/** Where the expansion runs from, as the composition root chose it. */
+export interface ExpansionStore {
+  readonly thread: ExpansionStoreData;
+  /** Absent for Redis: the thread's reads wait for any instance's appends, and Redis counts what waits. */
+  readonly local?: LocalInbox;
+}
+
 /** What the expansion thread starts from: everything else it opens itself. */
 export interface ExpanderThreadData {
-  readonly dataDir: string;
-  readonly synchronous: 'NORMAL' | 'FULL';
+  readonly store: ExpansionStoreData;
   readonly batchMessages: number;
   /** The share of its time the thread takes while requests saturate the service's loop (0–1]. */
   readonly shareUnderLoad: number;
   readonly sources: readonly MappingSource[];
-  readonly writeEnd: LogPosition;
+  /** Where the local inbox's completed appends end (SQLite only). */
+  readonly writeEnd?: LogPosition;
 }
 
 /** From the service to the thread. */

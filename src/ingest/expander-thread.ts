@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MappingRegistry } from '../mapping/mapping.registry';
-import { InboxLog } from '../queue/inbox-log';
-import { ExpanderThreadData, FromExpander, ToExpander } from './expander-messages';
+import { ExpanderThreadData, ExpansionStore, FromExpander, ToExpander } from './expander-messages';
 import { ExpansionReport } from './inbox-expander';
 import { reportLoopLoad } from './loop-load';
 
@@ -26,8 +25,9 @@ const YOUNG_GENERATION_MB = 12;
 
 /**
  * The inbox expanded on a worker thread, so that it has a core of its own instead of a share
- * of the request path's event loop. The thread holds nothing the disk does not: should it
- * die, a new one starts from the committed read position and nothing is lost or repeated.
+ * of the request path's event loop. The thread holds nothing its store does not: should it
+ * die, a new one starts from what was committed and nothing is lost or repeated (with Redis,
+ * what the old one had read is taken over after the claim time).
  */
 export class ExpanderThread {
   private worker: Worker | null = null;
@@ -38,16 +38,17 @@ export class ExpanderThread {
   private saturated = false;
 
   constructor(
-    private readonly inbox: InboxLog,
+    private readonly store: ExpansionStore,
     private readonly mappings: MappingRegistry,
-    private readonly settings: Pick<ExpanderThreadData, 'dataDir' | 'synchronous' | 'batchMessages' | 'shareUnderLoad'>,
+    private readonly settings: Pick<ExpanderThreadData, 'batchMessages' | 'shareUnderLoad'>,
     private readonly report: ExpanderThreadReport,
   ) {}
 
   start(): void {
     this.stopping = false;
     this.unsubscribe = this.mappings.onSwap((next) => this.send({ type: 'mappings', sources: next.sources }));
-    this.inbox.onAccepted = () => this.send({ type: 'appended', writeEnd: this.inbox.writeEnd() });
+    const local = this.store.local;
+    if (local) local.onAccepted = () => this.send({ type: 'appended', writeEnd: local.writeEnd() });
     this.stopReporting = reportLoopLoad((saturated) => this.send({ type: 'load', saturated: (this.saturated = saturated) }));
     this.spawn();
   }
@@ -57,11 +58,11 @@ export class ExpanderThread {
     return this.worker !== null || (this.restart !== null && !this.stopping);
   }
 
-  /** Lets the thread finish its transaction and close its connection; the rest of the inbox waits on disk. */
+  /** Lets the thread finish its transaction and close its connection; the rest of the inbox waits in its store. */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restart) clearTimeout(this.restart);
-    this.inbox.onAccepted = null;
+    if (this.store.local) this.store.local.onAccepted = null;
     this.unsubscribe?.();
     this.stopReporting?.();
     const worker = this.worker;
@@ -81,12 +82,12 @@ export class ExpanderThread {
   }
 
   private spawn(): void {
-    const workerData: ExpanderThreadData = { ...this.settings, sources: this.mappings.current.sources, writeEnd: this.inbox.writeEnd() };
+    const workerData: ExpanderThreadData = { ...this.settings, store: this.store.thread, sources: this.mappings.current.sources, writeEnd: this.store.local?.writeEnd() };
     const worker = new Worker(WORKER_FILE, { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     if (this.saturated) worker.postMessage({ type: 'load', saturated: true } satisfies ToExpander);
     worker.on('message', (message: FromExpander) => {
       if (message.type === 'expanded') {
-        this.inbox.expanded(message.requests, message.messages);
+        this.store.local?.expanded(message.requests, message.messages);
         this.report.expanded(message);
       } else if (message.type === 'warn') {
         this.report.warn(message.message);

@@ -2,14 +2,17 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileMappingSet, MappingPlan, MappingSource } from '../engine';
 import { LogPosition } from '../queue/inbox-reader';
+import { RedisInboxSource } from '../queue/redis/redis-inbox';
+import { RedisWorkQueue } from '../queue/redis/redis-work-queue';
 import { SqliteQueue } from '../queue/sqlite-queue.adapter';
-import { FromExpander, ExpanderThreadData, ToExpander } from './expander-messages';
-import { InboxExpander } from './inbox-expander';
+import { FromExpander, ExpanderThreadData, ExpansionStoreData, ToExpander } from './expander-messages';
+import { ExpansionEnds, InboxExpander } from './inbox-expander';
 
 /**
- * The expansion thread: its own SQLite connection, its own reader of the inbox, its own
- * compiled plan. The service told it where completed appends end and what mapping serves;
- * it reports each committed transaction back, for the metrics and to wake delivery.
+ * The expansion thread: its own connection to the store, its own reader of the inbox, its
+ * own compiled plan. The service told it what mapping serves (and, for the local inbox, where
+ * completed appends end); it reports each committed transaction back, for the metrics and to
+ * wake delivery.
  */
 const port = parentPort!;
 const data = workerData as ExpanderThreadData;
@@ -34,36 +37,53 @@ try {
   // not permitted here: run at the service's priority
 }
 
+/** The SQLite store beside the service, read up to what the service said was appended; or the Redis inbox as this instance's reader. */
+async function openEnds(store: ExpansionStoreData, writeEnd: () => LogPosition): Promise<ExpansionEnds & { close(): Promise<void> }> {
+  if (store.kind === 'redis') {
+    const queue = await RedisWorkQueue.open(store.url, () => Date.now(), { prefix: store.prefix });
+    return { inbox: new RedisInboxSource(queue, store.consumer, { claimAfterMs: store.claimAfterMs }), queue, close: () => queue.close() };
+  }
+  const sqlite = new SqliteQueue(store.dataDir, () => Date.now(), { synchronous: store.synchronous, beside: true });
+  const inbox = sqlite.inboxSourceBeside(writeEnd);
+  const close = async () => {
+    inbox.close();
+    await sqlite.close();
+  };
+  return { inbox, queue: sqlite, close };
+}
+
 let plan = compile(data.sources);
-let writeEnd: LogPosition = data.writeEnd;
-const store = new SqliteQueue(data.dataDir, () => Date.now(), { synchronous: data.synchronous, beside: true });
-const inbox = store.inboxSourceBeside(() => writeEnd);
+let writeEnd = data.writeEnd;
 
 // The service's loop, as it last reported. Under saturation the thread holds back: on a
 // machine with few cores a thread that never sleeps crowds the request path and its clients
 // onto fewer cores (2 cores here: a nice-19 spinner cut the bare ceiling's rate by a quarter).
 let saturated = false;
 
-const expander = new InboxExpander({ inbox, queue: store }, () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, saturated: () => saturated }, {
-  expanded: (report) => post({ type: 'expanded', ...report }),
-  warn: (message) => post({ type: 'warn', message }),
+// Should opening fail (Redis unreachable), the rejection ends the thread and the service starts another a second later.
+const opened = openEnds(data.store, () => writeEnd!).then((ends) => {
+  const expander = new InboxExpander(ends, () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, saturated: () => saturated }, {
+    expanded: (report) => post({ type: 'expanded', ...report }),
+    warn: (message) => post({ type: 'warn', message }),
+  });
+  expander.start();
+  return { ends, expander };
 });
 
 port.on('message', (message: ToExpander) => {
   if (message.type === 'appended') {
     writeEnd = message.writeEnd;
-    expander.kick();
+    void opened.then(({ expander }) => expander.kick());
   } else if (message.type === 'load') {
     saturated = message.saturated;
   } else if (message.type === 'mappings') {
     plan = compile(message.sources);
   } else if (message.type === 'stop') {
-    void expander.stop().then(() => {
-      inbox.close();
-      return store.close();
-    }).then(() => {
-      port.close(); // nothing left to keep the thread alive: it exits, which is what the service waits for
-    });
+    void opened
+      .then(async ({ ends, expander }) => {
+        await expander.stop();
+        await ends.close();
+      })
+      .finally(() => port.close()); // nothing left to keep the thread alive: it exits, which is what the service waits for
   }
 });
-expander.start();

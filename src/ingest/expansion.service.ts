@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MappingRegistry } from '../mapping/mapping.registry';
 import { Metrics } from '../observability/metrics';
-import { SqliteQueue } from '../queue/sqlite-queue.adapter';
+import { ExpansionStore } from './expander-messages';
 import { ExpanderThread } from './expander-thread';
 
 /** What the expansion needs of delivery: to be told that new work is queued. The composition root wires it. */
@@ -11,6 +11,9 @@ export interface NewWorkSignal {
 }
 
 export const NEW_WORK_SIGNAL = Symbol('NewWorkSignal');
+
+/** Where the expansion runs from (the embedded store's inbox, or Redis): an `ExpansionStore` the composition root provides. */
+export const EXPANSION_STORE = Symbol('ExpansionStore');
 
 /**
  * Owns the inbox's expansion: hosts it on a thread of its own, counts what each transaction
@@ -24,16 +27,16 @@ export class ExpansionService {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly store: SqliteQueue,
+    @Inject(EXPANSION_STORE) private readonly store: ExpansionStore,
     mappings: MappingRegistry,
     metrics: Metrics,
     @Inject(NEW_WORK_SIGNAL) newWork: NewWorkSignal,
   ) {
     const d = config.delivery;
     this.thread = new ExpanderThread(
-      store.inbox!,
+      store,
       mappings,
-      { dataDir: config.dataDir, synchronous: d.sqliteSynchronous, batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 },
+      { batchMessages: d.expandBatch, shareUnderLoad: d.expandSharePercent / 100 },
       {
         expanded: (report) => {
           for (const [kind, n] of report.objects) metrics.objectsMapped.inc({ kind }, n);
@@ -51,11 +54,11 @@ export class ExpansionService {
 
   start(): void {
     // What opening the inbox found (a torn tail cut, a read position clamped) is the expansion's to say.
-    for (const note of this.store.inbox?.notes ?? []) this.logger.warn(note);
+    for (const note of this.store.local?.notes ?? []) this.logger.warn(note);
     this.thread.start();
   }
 
-  /** Lets the current transaction finish; what the inbox still holds waits on disk. */
+  /** Lets the current transaction finish; what the inbox still holds waits in its store. */
   stop(): Promise<void> {
     return this.thread.stop();
   }

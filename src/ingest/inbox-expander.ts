@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { MappingPlan } from '../engine';
 import { ExpandResult, MappedRequest, expandSafely, WHOLE_REQUEST } from '../queue/inbox';
 import { InboxEntry, InboxSource } from '../queue/ports/request-inbox.port';
-import { QueuedMessage, Refusal, WorkQueue } from '../queue/ports/work-queue.port';
+import { CommitResult, MappedBatch, QueuedMessage, Refusal, Uncommitted, WorkQueue } from '../queue/ports/work-queue.port';
 import { admit, IngestSource, isSized, unpack, userKeyOf } from './admit';
 
 export interface ExpanderOptions {
@@ -47,32 +47,66 @@ export function expansionOf(entry: InboxEntry, plan: MappingPlan): MappedRequest
   return { messages: admitted.queued, refused, objects: admitted.objects };
 }
 
+/** A wait of `ms` that resolves false when the expansion stops meanwhile. */
+export type Pause = (ms: number) => Promise<boolean>;
+
+const sleep: Pause = (ms) => new Promise((resolve) => setTimeout(() => resolve(true), ms));
+
+/** A batch behind an older one (expanded by another instance) asks again soon, then less often. */
+const BEHIND_FIRST_MS = 5;
+const BEHIND_MAX_MS = 200;
+
+interface MappedEntries {
+  readonly queued: QueuedMessage[];
+  readonly refused: Refusal[];
+  messages: number;
+  readonly objects: Map<string, number>;
+  readonly refusedCodes: string[];
+}
+
+function mapEntries(entries: readonly InboxEntry[], plan: MappingPlan): MappedEntries {
+  const mapped: MappedEntries = { queued: [], refused: [], messages: 0, objects: new Map(), refusedCodes: [] };
+  for (const entry of entries) {
+    const one = expandSafely(entry, (e) => expansionOf(e, plan));
+    for (const [kind, n] of one.objects) mapped.objects.set(kind, (mapped.objects.get(kind) ?? 0) + n);
+    // One code per message: a request refused whole stands for all its messages.
+    for (const r of one.refused) for (let i = r.index === WHOLE_REQUEST ? entry.messages : 1; i > 0; i--) mapped.refusedCodes.push(r.code);
+    for (const m of one.messages) mapped.queued.push(m);
+    for (const r of one.refused) mapped.refused.push(r);
+    mapped.messages += entry.messages;
+  }
+  return mapped;
+}
+
+/** Commits the batch once it is its turn; null when the expansion stopped while it waited (nothing of it was written). */
+async function commitInTurn(queue: ExpansionEnds['queue'], batch: MappedBatch, pause: Pause): Promise<CommitResult | Uncommitted | null> {
+  for (let wait = BEHIND_FIRST_MS; ; wait = Math.min(BEHIND_MAX_MS, wait * 2)) {
+    const result = await queue.commit(batch);
+    if (!('uncommitted' in result) || result.uncommitted !== 'behind') return result;
+    if (!(await pause(wait))) return null;
+  }
+}
+
 /**
  * The oldest stored requests, mapped first and then committed in one step with how far the
- * inbox has been read; null when the inbox is caught up.
+ * inbox has been read; null when the inbox is caught up (or the expansion stopped while the
+ * batch waited for its turn). A batch whose requests are no longer this reader's as read is
+ * dropped unwritten and the inbox read again.
  */
-export async function expandBatch(ends: ExpansionEnds, plan: MappingPlan, maxMessages: number): Promise<ExpansionReport | null> {
-  const { entries, position } = await ends.inbox.read(maxMessages);
-  if (entries.length === 0) return null;
-  const objects = new Map<string, number>();
-  const refusedCodes: string[] = [];
-  const queued: QueuedMessage[] = [];
-  const refused: Refusal[] = [];
-  let messages = 0;
-  for (const entry of entries) {
-    const mapped = expandSafely(entry, (e) => expansionOf(e, plan));
-    for (const [kind, n] of mapped.objects) objects.set(kind, (objects.get(kind) ?? 0) + n);
-    // One code per message: a request refused whole stands for all its messages.
-    for (const r of mapped.refused) for (let i = r.index === WHOLE_REQUEST ? entry.messages : 1; i > 0; i--) refusedCodes.push(r.code);
-    for (const m of mapped.messages) queued.push(m);
-    for (const r of mapped.refused) refused.push(r);
-    messages += entry.messages;
+export async function expandBatch(ends: ExpansionEnds, plan: MappingPlan, maxMessages: number, pause: Pause = sleep): Promise<ExpansionReport | null> {
+  for (;;) {
+    const { entries, position } = await ends.inbox.read(maxMessages);
+    if (entries.length === 0) return null;
+    const mapped = mapEntries(entries, plan);
+    const committed = await commitInTurn(ends.queue, { messages: mapped.queued, refused: mapped.refused, inboxPosition: position }, pause);
+    if (committed === null) return null;
+    if ('uncommitted' in committed) continue;
+    await ends.inbox.advance(position);
+    const dropped = new Map<string, number>();
+    for (const code of committed.dropped) dropped.set(code, (dropped.get(code) ?? 0) + 1);
+    const { messages, refused, objects, refusedCodes } = mapped;
+    return { requests: entries.length, messages, duplicates: committed.duplicates, refused: refused.length, dropped: [...dropped], objects: [...objects], refusedCodes };
   }
-  const committed = await ends.queue.commit({ messages: queued, refused, inboxPosition: position });
-  await ends.inbox.advance(position);
-  const dropped = new Map<string, number>();
-  for (const code of committed.dropped) dropped.set(code, (dropped.get(code) ?? 0) + 1);
-  return { requests: entries.length, messages, duplicates: committed.duplicates, refused: refused.length, dropped: [...dropped], objects: [...objects], refusedCodes };
 }
 
 /** One line per transaction, whatever the number of messages: the counts by code, and where they add up. */
@@ -86,8 +120,8 @@ function droppedLine(dropped: ExpandResult['dropped']): string {
  * Makes the inbox's requests into Braze work, oldest first, one transaction at a time. While
  * the request path has time to spare it runs almost back to back; while requests saturate
  * it, it rests between transactions so that it takes about `shareUnderLoad` of its time and
- * acknowledging requests keeps the rest of the machine's cores. What waits meanwhile is on
- * disk, not in memory.
+ * acknowledging requests keeps the rest of the machine's cores. What waits meanwhile is in
+ * the inbox (on disk, or in Redis), not in this process's memory.
  */
 export class InboxExpander {
   private running: Promise<void> | null = null;
@@ -147,14 +181,18 @@ export class InboxExpander {
       const started = performance.now();
       let report;
       try {
-        report = await expandBatch(this.ends, this.plan(), this.options.batchMessages);
+        report = await expandBatch(this.ends, this.plan(), this.options.batchMessages, (ms) => this.rest(ms).then(() => !this.stopping));
       } catch (error) {
         // The store is busy or failing: the requests stay in the inbox and are tried again.
         this.observer.warn?.(`inbox expansion failed, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
         this.nextAt = performance.now() + 1000;
         continue;
       }
-      if (report === null) return;
+      // An inbox that follows others' appends is read on (its read waits); any other waits for a kick.
+      if (report === null) {
+        if (this.ends.inbox.follows) continue;
+        return;
+      }
       this.observer.expanded?.(report);
       if (report.refused > 0) this.observer.warn?.(`${report.refusedCodes.length} accepted message(s) could not be mapped by the current mapping and went to the dead letters`);
       if (report.dropped.length > 0) this.observer.warn?.(droppedLine(report.dropped));

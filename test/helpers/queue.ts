@@ -1,10 +1,15 @@
-import { Lease, QueuedMessage, WorkQueue } from '../../src/queue/ports/work-queue.port';
+import { CommitResult, Lease, QueuedMessage, WorkQueue } from '../../src/queue/ports/work-queue.port';
 
 export const TEST_OWNER = 'test-owner';
 const T = '2024-03-01T12:00:00.000Z';
 
 /** Messages written straight to the queue, without the inbox. */
-export const enqueue = (queue: WorkQueue, messages: readonly QueuedMessage[]) => queue.commit({ messages, refused: [] });
+/** Work committed without an inbox position, which is always committed. */
+export async function enqueue(queue: WorkQueue, messages: readonly QueuedMessage[]): Promise<CommitResult> {
+  const result = await queue.commit({ messages, refused: [] });
+  if ('uncommitted' in result) throw new Error(`a commit without an inbox position was not committed (${result.uncommitted})`);
+  return result;
+}
 
 /** A lease for the tests' owner, long enough never to expire in a test; users' runs are not cut at a change of request. */
 export const leaseFor = (queue: WorkQueue, limit = 1000, perUser = Number.POSITIVE_INFINITY, owner = TEST_OWNER, ttlMs = 60_000): Promise<Lease> =>

@@ -30,7 +30,7 @@ async function open(reports: ExpansionReport[], warnings: string[]): Promise<{ s
   const registry = new MappingRegistry(await loadMappings(join(ROOT, 'mappings'), () => new Date(T)));
   const store = new SqliteQueue(dataDir, () => Date.parse(T));
   const observer = { expanded: (r: ExpansionReport) => reports.push(r), warn: (m: string) => warnings.push(m) };
-  const expansion = new ExpanderThread(store.inbox!, registry, { dataDir, synchronous: 'NORMAL', batchMessages: 1000, shareUnderLoad: 0.1 }, { ...observer, error: (m) => warnings.push(`error: ${m}`) });
+  const expansion = new ExpanderThread({ thread: { kind: 'sqlite', dataDir, synchronous: 'NORMAL' }, local: store.inbox! }, registry, { batchMessages: 1000, shareUnderLoad: 0.1 }, { ...observer, error: (m) => warnings.push(`error: ${m}`) });
   return { store, expansion };
 }
 

@@ -29,7 +29,7 @@ async function mappingNaming(prefix: string): Promise<Awaited<ReturnType<typeof 
 
 function open(dataDir: string, registry: MappingRegistry, reports: ExpansionReport[], errors: string[] = []) {
   const store = new SqliteQueue(dataDir, () => T);
-  const thread = new ExpanderThread(store.inbox!, registry, { dataDir, synchronous: 'NORMAL', batchMessages: 2, shareUnderLoad: 0.1 }, { expanded: (r) => reports.push(r), warn: () => undefined, error: (m) => errors.push(m) });
+  const thread = new ExpanderThread({ thread: { kind: 'sqlite', dataDir, synchronous: 'NORMAL' }, local: store.inbox! }, registry, { batchMessages: 2, shareUnderLoad: 0.1 }, { expanded: (r) => reports.push(r), warn: () => undefined, error: (m) => errors.push(m) });
   return { store, thread };
 }
 

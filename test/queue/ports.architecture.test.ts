@@ -22,15 +22,13 @@ const SQLITE_ADAPTER = new Set([
 
 /**
  * Who may name the adapter, and why: the composition root and the entry points that open a
- * store (the service's boot, the CLI's store beside it), and the SQLite expansion host (a
- * worker thread that opens its own connection to the same files). Everything else sees ports.
+ * store (the service's boot, the CLI's store beside it), and the expansion thread (a worker
+ * that opens its own connection to the same files, or to Redis). Everything else sees ports.
  */
 const ALLOWED = new Set([
   'composition.ts', // the one place that builds the adapters
   'main.ts', // prints the store's own boot errors (a DATA_DIR another process owns, a damaged inbox) plainly
   'cli/store-beside.ts', // the CLI's commands open the store beside a running service
-  'ingest/expansion.service.ts', // hosts the expansion thread on the store's inbox
-  'ingest/expander-thread.ts', // the thread's host: the inbox's write end and appends
   'ingest/expander.worker.ts', // the thread: its own connection beside the owner
   'ingest/expander-messages.ts', // what host and thread tell each other: inbox positions
 ]);

@@ -7,6 +7,7 @@ import { DeadLetterStore } from '../../src/queue/ports/dead-letter-store.port';
 import { InboxPosition } from '../../src/queue/ports/request-inbox.port';
 import { DEDUP_WINDOW_MS, WorkQueue } from '../../src/queue/ports/work-queue.port';
 import { RedisDeadLetters } from '../../src/queue/redis/redis-dead-letters';
+import { RedisInboxSource, RedisRequestInbox, StreamPosition } from '../../src/queue/redis/redis-inbox';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { defaultPlan } from '../helpers/engine';
 import { MemoryWorkQueue } from '../helpers/memory-work-queue';
@@ -17,8 +18,10 @@ import { alias, enqueue, identify, leaseFor, names, TEST_OWNER, track } from '..
 interface Backend {
   readonly queue: WorkQueue;
   readonly deadLetters: DeadLetterStore;
-  /** The inbox position the last commit recorded, read back as the backend stores it. */
-  inboxPosition(): unknown | Promise<unknown>;
+  /** The position of this backend's inbox after one more request, as the expansion would read it. */
+  nextPosition(): Promise<InboxPosition>;
+  /** Whether a commit recorded the position: the inbox goes on after it. */
+  recorded(position: InboxPosition): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -28,14 +31,14 @@ const BACKENDS: [string, (now: () => number) => Backend | Promise<Backend>][] = 
     'sqlite',
     (now) => {
       const store = new SqliteQueue(mkdtempSync(join(tmpdir(), 'sb-contract-')), now);
-      return { queue: store, deadLetters: store.deadLetters, inboxPosition: () => store.inboxPosition(), close: () => store.close() };
+      return { queue: store, deadLetters: store.deadLetters, ...logPositions(() => store.inboxPosition()), close: () => store.close() };
     },
   ],
   [
     'memory',
     (now) => {
       const memory = new MemoryWorkQueue(now);
-      return { queue: memory, deadLetters: memory, inboxPosition: () => memory.inboxPosition, close: () => memory.close() };
+      return { queue: memory, deadLetters: memory, ...logPositions(() => memory.inboxPosition), close: () => memory.close() };
     },
   ],
   [
@@ -46,10 +49,27 @@ const BACKENDS: [string, (now: () => number) => Backend | Promise<Backend>][] = 
         await redis.close();
         await dropKeys(redis.prefix);
       };
-      return { queue: redis, deadLetters: new RedisDeadLetters(redis), inboxPosition: () => redis.inboxPosition(), close };
+      // The Redis inbox's positions name its entries: a request is accepted and read to get one.
+      const inbox = new RedisRequestInbox(redis);
+      const source = new RedisInboxSource(redis, 'contract', { claimAfterMs: 60_000, blockMs: 10 });
+      const nextPosition = async () => {
+        await inbox.accept({ source: 'batch', body: Buffer.from('{"batch":[]}'), receivedAt: 0, idBase: 'contract', skip: [], messages: 1 });
+        return (await source.read(1)).position;
+      };
+      const recorded = async (position: InboxPosition) => (await redis.client.xrange(`${redis.prefix}inbox`, '-', '+')).every(([id]) => !(position as unknown as StreamPosition).ids.includes(id));
+      return { queue: redis, deadLetters: new RedisDeadLetters(redis), nextPosition, recorded, close };
     },
   ],
 ];
+
+/** The SQLite adapter's position is a segment and an offset, read back as stored; to the port it is opaque. */
+function logPositions(stored: () => unknown) {
+  let offset = 0;
+  return {
+    nextPosition: async () => ({ segment: 1, offset: (offset += 100) }) as unknown as InboxPosition,
+    recorded: async (position: InboxPosition) => JSON.stringify(stored()) === JSON.stringify(position),
+  };
+}
 
 const TTL = 1000;
 
@@ -78,16 +98,16 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
     });
 
     it('records the inbox position with the objects; a batch that cannot be stored leaves claims, objects and position as they were', async () => {
-      // The SQLite adapter's position is a segment and an offset; to the port it is opaque.
-      const at = (offset: number) => ({ segment: 1, offset }) as unknown as InboxPosition;
-      await queue.commit({ messages: [track('a1', 'a')], refused: [], inboxPosition: at(100) });
-      expect(await backend.inboxPosition()).toEqual(at(100));
+      const first = await backend.nextPosition();
+      await queue.commit({ messages: [track('a1', 'a')], refused: [], inboxPosition: first });
+      expect(await backend.recorded(first)).toBe(true);
+      const second = await backend.nextPosition();
       const unstorable = track('bad', 'b', { message: { type: 'track', n: BigInt(1) } });
-      await expect(queue.commit({ messages: [track('a2', 'a'), unstorable], refused: [], inboxPosition: at(200) })).rejects.toThrow();
-      expect(await backend.inboxPosition()).toEqual(at(100));
+      await expect(queue.commit({ messages: [track('a2', 'a'), unstorable], refused: [], inboxPosition: second })).rejects.toThrow();
+      expect(await backend.recorded(second)).toBe(false);
       expect(await queue.stats()).toMatchObject({ pending: 1 });
-      expect(await queue.commit({ messages: [track('a2', 'a')], refused: [], inboxPosition: at(300) })).toMatchObject({ accepted: 1, duplicates: 0 });
-      expect(await backend.inboxPosition()).toEqual(at(300));
+      expect(await queue.commit({ messages: [track('a2', 'a')], refused: [], inboxPosition: second })).toMatchObject({ accepted: 1, duplicates: 0 });
+      expect(await backend.recorded(second)).toBe(true);
       expect(names(await leaseFor(queue, 10))).toEqual(['a1', 'a2']);
     });
 

@@ -31,8 +31,14 @@ export interface RequestInbox {
   health(): Promise<StoreHealth>;
 }
 
-/** The expansion's side of the inbox: the oldest requests not yet committed as work, in order. */
+/**
+ * The expansion's side of the inbox: the oldest requests not yet committed as work, in order.
+ * An inbox several instances expand gives each reader the oldest it may expand, and its
+ * commits may be `Uncommitted` (work-queue.port.ts) until it is their turn.
+ */
 export interface InboxSource {
+  /** Set when `read` itself waits a moment for requests others append: caught up, read again rather than wait to be told of an append. */
+  readonly follows?: boolean;
   /** At least one request when any waits, about `maxMessages` messages; none when caught up. */
   read(maxMessages: number): Promise<{ readonly entries: readonly InboxEntry[]; readonly position: InboxPosition }>;
   /** After `WorkQueue.commit` recorded `position`: reads on from there, and lets go of what lies before it. */

@@ -47,6 +47,19 @@ export interface CommitResult {
   readonly dropped: readonly string[];
 }
 
+/**
+ * A batch with an inbox position that was not committed: nothing of it was written. Only an
+ * inbox that several instances expand at once answers so (a single reader's batch is always
+ * its turn and always its own).
+ * - `behind`: an older request is still being expanded elsewhere, and a user's work must be
+ *   committed in acceptance order: commit the same batch again shortly.
+ * - `reread`: the batch's requests are no longer this reader's as it read them (another
+ *   instance took them over, or this one took over older ones): read the inbox again.
+ */
+export interface Uncommitted {
+  readonly uncommitted: 'behind' | 'reread';
+}
+
 /** One Braze object of a mapped message, as it is queued. */
 export interface WorkObject {
   readonly endpoint: BrazeRequest['endpoint'];
@@ -146,8 +159,12 @@ export type StoreHealth = { readonly up: true } | { readonly up: false; readonly
  * settled twice.
  */
 export interface WorkQueue {
-  /** Claims each message id for the deduplication window, stores the new messages' objects and the refusals as dead letters, and records the inbox position: all in one step, or nothing of it when it fails. */
-  commit(batch: MappedBatch): Promise<CommitResult>;
+  /**
+   * Claims each message id for the deduplication window, stores the new messages' objects and
+   * the refusals as dead letters, and records the inbox position: all in one step, or nothing
+   * of it when it fails or is not the batch's turn (`Uncommitted`, only with an inbox position).
+   */
+  commit(batch: MappedBatch): Promise<CommitResult | Uncommitted>;
   /** Up to `limit` eligible objects in queue order, within `limits` per user; an empty lease holds nothing. */
   lease(owner: string, limits: LeaseLimits, ttlMs: number): Promise<Lease>;
   /** False when the lease is gone (expired, swept or settled): its owner must stop counting on it. */

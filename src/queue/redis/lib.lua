@@ -1,7 +1,7 @@
 -- The key layout, every key under the prefix P (`sb:{q}:` by default; the braces are the hash tag):
 --   P seq            hash: the last object (o), lease (l), message (m), dead letter (d), dry-run
 --                    request (dry) and dropped message (dropped) number
---   P n              hash: objects queued, objects leased (stats without a scan)
+--   P n              hash: objects queued, objects leased, messages waiting in the inbox (stats without a scan)
 --   P o:<id>         hash: one queued object (m message id, u user, e endpoint, a array, op options,
 --                    ob object, p position, k merge key, at attempts, nb not before, l lease, t enqueued, mr message)
 --   P m:<n>          hash: a message's Segment payload (p), kept once for all its objects (n left)
@@ -12,7 +12,8 @@
 --   P lease:<id>     hash: o owner, x expires at, i object ids;  P leases  zset: lease ids by expiry
 --   P dedup          zset: claimed message ids by claim time (pruned past the window)
 --   P dead:<id>      hash: a dead letter;  P dead  zset: dead letter ids
---   P inbox          string: the inbox position of the last commit
+--   P inbox          stream: accepted requests not yet made into work (h header JSON, b body as received);
+--                    its consumer group `expand` has one consumer per instance; committed entries are deleted
 --   P dry, P dropped stream: the kept dry-run requests and dropped messages, `<n>-0` each (see keep_record)
 --   P dropped:codes  hash: the kept dropped messages counted by code
 --   P merged         zset: the alias pairs merged, by when (the most recent kept; redis-merge-memory.ts)
@@ -28,6 +29,7 @@
 local P = ARGV[1]
 local SEQ, COUNTS, HEADS, READY, LATER, LEASES, DEDUP, DEAD = P .. 'seq', P .. 'n', P .. 'heads', P .. 'ready', P .. 'later', P .. 'leases', P .. 'dedup', P .. 'dead'
 local PAUSE, PROBE = P .. 'pause', P .. 'probe'
+local INBOX, EXPAND = P .. 'inbox', 'expand'
 local function object_key(id) return P .. 'o:' .. id end
 local function user_key(user) return P .. 'u:' .. user end
 local function message_key(n) return P .. 'm:' .. n end

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { DEFAULT_REDIS_PREFIX } from '../../config/app-config';
-import { InboxPosition } from '../ports/request-inbox.port';
-import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueueStats, Settlement, SettleResult, StoreHealth, WorkId, WorkItem, WorkObject, WorkQueue } from '../ports/work-queue.port';
+import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueueStats, Settlement, SettleResult, StoreHealth, Uncommitted, WorkId, WorkItem, WorkObject, WorkQueue } from '../ports/work-queue.port';
+import { isStreamPosition } from './redis-inbox';
 import { workObjectsOf } from '../work-objects';
 import { defineScripts, RunScript } from './redis-scripts';
 import { RedisWakeUp } from './redis-wake-up';
@@ -94,18 +94,16 @@ export class RedisWorkQueue implements WorkQueue {
     return queue;
   }
 
-  async commit(batch: MappedBatch): Promise<CommitResult> {
+  /** With a position of the Redis inbox (RedisInboxSource), only in the entries' turn and while they are still its reader's; any other position is a bug. */
+  async commit(batch: MappedBatch): Promise<CommitResult | Uncommitted> {
     const encoded = encodeBatch(batch);
+    if (batch.inboxPosition !== undefined && !isStreamPosition(batch.inboxPosition)) throw new Error('the Redis work queue commits positions of the Redis inbox only');
     const position = batch.inboxPosition === undefined ? '' : JSON.stringify(batch.inboxPosition);
-    const [accepted, duplicates, created, dropped] = (await this.runScript('commit', this.clock(), DEDUP_WINDOW_MS, position, encoded)) as [number, number, number, string[]];
+    const reply = (await this.runScript('commit', this.clock(), DEDUP_WINDOW_MS, position, encoded)) as [number, number, number, string[]] | [Uncommitted['uncommitted']];
+    if (reply.length === 1) return { uncommitted: reply[0] };
+    const [accepted, duplicates, created, dropped] = reply;
     if (created > 0) this.wakeUp.notify();
     return { accepted, duplicates, dropped };
-  }
-
-  /** The position the last commit recorded, as it was passed (the Redis inbox that gives it meaning is a later piece). */
-  async inboxPosition(): Promise<InboxPosition | undefined> {
-    const stored = await this.client.get(`${this.prefix}inbox`);
-    return stored === null ? undefined : (JSON.parse(stored) as InboxPosition);
   }
 
   async lease(owner: string, { limit, perUser, oneRequestPerUser }: LeaseLimits, ttlMs: number): Promise<Lease> {
@@ -143,7 +141,7 @@ export class RedisWorkQueue implements WorkQueue {
 
   async stats(): Promise<QueueStats> {
     const p = this.prefix;
-    const [[, counts], [, oldest], [, deadLetters]] = (await this.client.multi().hmget(`${p}n`, 'objects', 'leased').zrange(`${p}heads`, 0, 0, 'WITHSCORES').zcard(`${p}dead`).exec())! as [
+    const [[, counts], [, oldest], [, deadLetters]] = (await this.client.multi().hmget(`${p}n`, 'objects', 'leased', 'inbox').zrange(`${p}heads`, 0, 0, 'WITHSCORES').zcard(`${p}dead`).exec())! as [
       [Error | null, (string | null)[]],
       [Error | null, string[]],
       [Error | null, number],
@@ -152,7 +150,7 @@ export class RedisWorkQueue implements WorkQueue {
     const leased = Number(counts[1] ?? 0);
     const enqueuedAt = oldest.length === 0 ? null : await this.client.hget(`${p}o:${oldest[1]}`, 't');
     return {
-      inboxMessages: 0,
+      inboxMessages: Math.max(0, Number(counts[2] ?? 0)),
       pending: objects - leased,
       leased,
       oldestPendingAgeMs: enqueuedAt === null ? 0 : Math.max(0, this.clock() - Number(enqueuedAt)),

@@ -3,6 +3,7 @@ import { BootError, dataDirError } from './boot-error';
 import { Clock, CLOCK } from './clock';
 import { AppConfig } from './config/app-config';
 import { DeliveryService } from './delivery/delivery.service';
+import { ownerId } from './delivery/owner-id';
 import { LocalBudget } from './delivery/local-budget';
 import { ExpansionStore } from './ingest/expander-messages';
 import { EXPANSION_STORE, ExpansionService, NEW_WORK_SIGNAL, NewWorkSignal } from './ingest/expansion.service';
@@ -16,6 +17,13 @@ import { MERGE_MEMORY } from './queue/ports/merge-memory.port';
 import { REQUEST_INBOX } from './queue/ports/request-inbox.port';
 import { WORK_QUEUE } from './queue/ports/work-queue.port';
 import { MemoryQueue } from './queue/memory-queue.adapter';
+import { RedisBrazeBudget } from './queue/redis/redis-braze-budget';
+import { durabilityWarnings } from './queue/redis/redis-connection';
+import { RedisDeadLetters } from './queue/redis/redis-dead-letters';
+import { RedisDryRuns } from './queue/redis/redis-dry-runs';
+import { RedisRequestInbox } from './queue/redis/redis-inbox';
+import { RedisMergeMemory } from './queue/redis/redis-merge-memory';
+import { RedisWorkQueue } from './queue/redis/redis-work-queue';
 import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
 /**
@@ -43,7 +51,7 @@ export interface Backend {
  */
 export async function composeBackend(kind: BackendKind, config: AppConfig, clock: Clock, mappings: MappingRegistry): Promise<Backend> {
   if (kind === 'memory') return memoryBackend(clock, mappings);
-  if (kind === 'redis') throw new BootError('QUEUE=redis is not available in this build yet');
+  if (kind === 'redis') return redisBackend(config, clock);
   return sqliteBackend(openStore(config, clock), config);
 }
 
@@ -79,6 +87,48 @@ function sqliteBackend(store: SqliteQueue, config: AppConfig): Backend {
     notes: [],
     close: () => store.close(),
   };
+}
+
+/**
+ * Everything in the Redis at REDIS_URL under REDIS_PREFIX, shared by every instance there:
+ * the inbox (a stream this instance reads as one consumer of the group), the work queue, the
+ * records beside it and the Braze budget. Nothing acknowledged lives on this instance.
+ */
+async function redisBackend(config: AppConfig, clock: Clock): Promise<Backend> {
+  if (config.queue.kind !== 'redis') throw new Error('redisBackend needs QUEUE=redis');
+  const { url, prefix } = config.queue;
+  const queue = await RedisWorkQueue.open(url, () => clock.now().getTime(), { prefix }).catch((error: Error) => {
+    throw new BootError(`QUEUE=redis: ${error.message}`);
+  });
+  try {
+    const budget = await RedisBrazeBudget.beside(queue);
+    const notes = await durabilityWarnings(queue.client);
+    const newWork: NewWorkSignal = { queued: () => queue.wakeUp.notify() };
+    // The thread opens its own connections; another instance takes over what it read and did not commit after a lease TTL.
+    const expansion: ExpansionStore = { thread: { kind: 'redis', url, prefix, consumer: ownerId(), claimAfterMs: config.delivery.leaseTtlMs } };
+    const inbox = new RedisRequestInbox(queue);
+    return {
+      providers: [
+        { provide: REQUEST_INBOX, useValue: inbox },
+        { provide: WORK_QUEUE, useValue: queue },
+        { provide: DEAD_LETTER_STORE, useValue: new RedisDeadLetters(queue) },
+        { provide: MERGE_MEMORY, useValue: new RedisMergeMemory(queue) },
+        { provide: DRY_RUN_SINK, useValue: new RedisDryRuns(queue) },
+        { provide: NEW_WORK_SIGNAL, useValue: newWork },
+        { provide: BRAZE_BUDGET, useValue: budget },
+        { provide: EXPANSION_STORE, useValue: expansion },
+        DeliveryService,
+        ExpansionService,
+        ServiceLifecycle,
+      ],
+      exports: [REQUEST_INBOX, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, DRY_RUN_SINK, DeliveryService, ExpansionService],
+      notes,
+      close: () => queue.close(),
+    };
+  } catch (error) {
+    await queue.close();
+    throw error;
+  }
 }
 
 function memoryBackend(clock: Clock, mappings: MappingRegistry): Backend {

@@ -30,7 +30,7 @@ describe('kill -9 of redis-server during traffic, and a restart on its append-on
     redis = await startRedisServer({ appendonly: 'yes', appendfsync: 'always' });
     sandbox = await startBrazeSandbox();
     service = await boot({
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       QUEUE: 'redis',
       REDIS_URL: redis.url,
       DATA_DIR: freshDir('sb-redis-crash-'),
@@ -82,7 +82,8 @@ describe('kill -9 of redis-server during traffic, and a restart on its append-on
     expect(statuses.get(503)).toBeGreaterThan(0);
     expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
     // The outage is a few log lines, not a line per attempt; and the recovery is said.
-    expect(service.output().match(/delivery round failed/g)?.length ?? 0).toBeLessThanOrEqual(5);
-    expect(service.output()).toMatch(/delivery rounds work again/);
+    const failedLines = service.output().match(/delivery round failed/g)?.length ?? 0;
+    expect(failedLines).toBeLessThanOrEqual(5);
+    if (failedLines > 0) expect(service.output()).toMatch(/delivery rounds work again/);
   });
 });

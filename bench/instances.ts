@@ -20,6 +20,7 @@ async function startRedis(): Promise<{ url: string; client: Redis; stop(): Promi
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-redis-'));
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'], { stdio: 'ignore' });
   const client = new Redis(`redis://127.0.0.1:${port}`, { retryStrategy: (n) => (n > 100 ? null : 50) });
+  client.on('error', () => undefined); // refused until redis-server listens: the ping below waits for it
   await client.ping();
   return {
     url: `redis://127.0.0.1:${port}`,

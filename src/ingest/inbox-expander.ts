@@ -130,6 +130,8 @@ export class InboxExpander {
   private wake: (() => void) | null = null;
   /** When the next transaction may start (performance.now()). */
   private nextAt = 0;
+  /** Transactions failed in a row. */
+  private failures = 0;
 
   /** Its host calls `kick()` whenever requests have been appended to the inbox. */
   constructor(
@@ -183,10 +185,19 @@ export class InboxExpander {
       try {
         report = await expandBatch(this.ends, this.plan(), this.options.batchMessages, (ms) => this.rest(ms).then(() => !this.stopping));
       } catch (error) {
-        // The store is busy or failing: the requests stay in the inbox and are tried again.
-        this.observer.warn?.(`inbox expansion failed, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
-        this.nextAt = performance.now() + 1000;
+        // The store is busy or failing: the requests stay in the inbox and are tried again,
+        // every second at first and then less often, and an outage is a few log lines.
+        this.failures++;
+        const waitMs = Math.min(1000 * 2 ** Math.min(this.failures - 1, 3), 5000);
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          this.observer.warn?.(`inbox expansion failed${this.failures > 1 ? ` (${this.failures} in a row)` : ''}, retrying in ${waitMs / 1000} s: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        this.nextAt = performance.now() + waitMs;
         continue;
+      }
+      if (this.failures > 0) {
+        this.observer.warn?.(`inbox expansion works again, after ${this.failures} failed attempt(s)`);
+        this.failures = 0;
       }
       // An inbox that follows others' appends is read on (its read waits); any other waits for a kick.
       if (report === null) {

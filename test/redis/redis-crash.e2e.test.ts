@@ -85,5 +85,8 @@ describe('kill -9 of redis-server during traffic, and a restart on its append-on
     const failedLines = service.output().match(/delivery round failed/g)?.length ?? 0;
     expect(failedLines).toBeLessThanOrEqual(5);
     if (failedLines > 0) expect(service.output()).toMatch(/delivery rounds work again/);
+    const expansionLines = service.output().match(/inbox expansion failed/g)?.length ?? 0;
+    expect(expansionLines).toBeLessThanOrEqual(5);
+    if (expansionLines > 0) expect(service.output()).toMatch(/inbox expansion works again/);
   });
 });

@@ -5,9 +5,12 @@ import { ExpansionReport } from '../../src/ingest/inbox-expander';
 import { ExpanderThread } from '../../src/ingest/expander-thread';
 import { loadMappings, MappingRegistry } from '../../src/mapping/mapping.registry';
 import { AcceptedRequest } from '../../src/queue/ports/request-inbox.port';
+import { WorkQueue } from '../../src/queue/ports/work-queue.port';
+import { RedisRequestInbox } from '../../src/queue/redis/redis-inbox';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { eventually } from '../helpers/delivery';
 import { leaseFor } from '../helpers/queue';
+import { dropKeys, freshPrefix, openRedisQueue, REDIS_URL } from '../helpers/redis';
 
 // The thread runs the build (dist/), which `npm test` makes first.
 const T = Date.parse('2024-03-01T12:00:00.000Z');
@@ -33,7 +36,7 @@ function open(dataDir: string, registry: MappingRegistry, reports: ExpansionRepo
   return { store, thread };
 }
 
-const names = async (store: SqliteQueue) => (await leaseFor(store, 100)).items.map((item) => (item.object as { name: string }).name);
+const names = async (store: WorkQueue) => (await leaseFor(store, 100)).items.map((item) => (item.object as { name: string }).name);
 
 describe('the inbox expanded on a worker thread', () => {
   it('makes the inbox into work on its own connection, and reports each transaction for the metrics', async () => {
@@ -114,5 +117,34 @@ describe('the inbox expanded on a worker thread', () => {
     await thread.stop();
     expect((await names(store)).sort()).toEqual(['v1: Event 1', 'v2: Event 2']);
     await store.close();
+  });
+});
+
+describe('the inbox expanded on a worker thread, from Redis', () => {
+  it('opens Redis ends of its own, reads on as requests are appended with no word from the service, and reports each transaction', async () => {
+    const prefix = freshPrefix();
+    const queue = await openRedisQueue(() => T, prefix);
+    const inbox = new RedisRequestInbox(queue);
+    const registry = new MappingRegistry(await mappingNaming('v1'));
+    const reports: ExpansionReport[] = [];
+    const errors: string[] = [];
+    const store = { thread: { kind: 'redis', url: REDIS_URL, prefix, consumer: 'instance-a', claimAfterMs: 30_000 } } as const;
+    const thread = new ExpanderThread(store, registry, { batchMessages: 2, shareUnderLoad: 0.1 }, { expanded: (r) => reports.push(r), warn: () => undefined, error: (m) => errors.push(m) });
+    try {
+      await inbox.accept(request([track(1), track(2), track(3)], 1)); // before the thread starts: waiting in Redis
+      thread.start();
+      await eventually(async () => (await queue.stats()).pending === 3, 'the thread to expand the first request');
+      await inbox.accept(request([track(4)], 2)); // appended by "another instance": the thread hears it by reading
+      await eventually(async () => (await queue.stats()).inboxMessages === 0 && (await queue.stats()).pending === 4, 'the thread to expand the second request');
+      await thread.stop();
+      expect((await names(queue)).sort()).toEqual(['v1: Event 1', 'v1: Event 2', 'v1: Event 3', 'v1: Event 4']);
+      expect(reports.reduce((n, r) => n + r.messages, 0)).toBe(4);
+      expect(reports.reduce((n, r) => n + r.requests, 0)).toBe(2);
+      expect(errors).toEqual([]);
+    } finally {
+      await thread.stop();
+      await queue.close();
+      await dropKeys(prefix);
+    }
   });
 });

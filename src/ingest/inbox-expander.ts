@@ -52,9 +52,13 @@ export type Pause = (ms: number) => Promise<boolean>;
 
 const sleep: Pause = (ms) => new Promise((resolve) => setTimeout(() => resolve(true), ms));
 
-/** A batch behind an older one (expanded by another instance) asks again soon, then less often. */
-const BEHIND_FIRST_MS = 5;
-const BEHIND_MAX_MS = 200;
+/**
+ * A batch behind an older one (expanded by another instance) asks again soon, then less
+ * often: the older one commits within a few tens of milliseconds, and asking is cheap (the
+ * Redis queue asks only whether it is the batch's turn).
+ */
+const BEHIND_FIRST_MS = 2;
+const BEHIND_MAX_MS = 50;
 
 interface MappedEntries {
   readonly queued: QueuedMessage[];

@@ -1,59 +1,32 @@
 -- ARGV: prefix, now, dedup window (ms), inbox position ('' for none; JSON {c = consumer,
--- ids = its entry ids in stream order, n = their messages, claim = ms}), batch (JSON:
--- {m = {{id, g = generated, u, p = payload or false, o = objects, d = drop code}}, r = refusals}).
+-- ids = its entry ids in stream order, n = their messages, claim = ms}), then the batch as
+-- flat arguments (nothing to decode: payloads arrive as Lua strings): messages M, refusals R,
+-- objects in all; M times id, generated ('1' or ''), user, payload ('' for none), drop code,
+-- its objects' count n, then n times an object's six fields (put_object); R times id, user,
+-- index, payload ('' for none), reason.
 -- Nothing can fail after the first write: the batch was serialized and checked by the caller,
 -- and whether it is the batch's turn is decided before anything is written.
 local now, window, position = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local batch = cjson.decode(ARGV[5])
-
-local function call_with(head, ids, tail)
-  local args = {}
-  for _, a in ipairs(head) do args[#args + 1] = a end
-  for _, id in ipairs(ids) do args[#args + 1] = id end
-  if tail then args[#args + 1] = tail end
-  return redis.call(unpack(args))
-end
-
--- Nil when the consumer's entries may be committed now, else why not (see Uncommitted in
--- work-queue.port.ts). The work queue appends each user's objects in commit order, so the
--- entries must commit in stream (acceptance) order: a batch waits while an older entry is
--- pending to another consumer. That holder commits it next unless it is dead; then the entry
--- ages past the claim time (a live reader's entries never do: reading and every `behind`
--- answer reset their idle time) and whoever is behind claims it and reads again. The oldest
--- pending entry's holder is never behind, so some batch always commits: no deadlock; and an
--- entry is only claimed from a reader that has not touched it for the claim time, so live
--- readers never take entries from each other back and forth: no livelock.
-local function turn_of(pos)
-  local ids = pos.ids
-  if #ids == 0 then return nil end
-  local mine = redis.call('XPENDING', INBOX, EXPAND, ids[1], ids[#ids], #ids + 1, pos.c)
-  if #mine ~= #ids then return 'reread' end
-  for i, e in ipairs(mine) do
-    if e[1] ~= ids[i] then return 'reread' end
-  end
-  local older = redis.call('XPENDING', INBOX, EXPAND, '-', '(' .. ids[1], 100)
-  if #older == 0 then return nil end
-  local stale = {}
-  for _, e in ipairs(older) do
-    -- Its own older entry outside the batch: the batch is not what it should have read.
-    if e[2] == pos.c then return 'reread' end
-    if e[3] >= pos.claim then stale[#stale + 1] = e[1] end
-  end
-  if #stale > 0 then
-    call_with({ 'XCLAIM', INBOX, EXPAND, pos.c, pos.claim }, stale, 'JUSTID')
-    return 'reread'
-  end
-  call_with({ 'XCLAIM', INBOX, EXPAND, pos.c, 0 }, ids, 'JUSTID')
-  return 'behind'
-end
 
 local inbox = position ~= '' and cjson.decode(position) or nil
 if inbox then
   local why = turn_of(inbox)
   if why then return { why } end
 end
+local at = 5
+local function next_arg()
+  at = at + 1
+  return ARGV[at - 1]
+end
+local function optional(v) return v ~= '' and v or false end
 local accepted, duplicates, created, dropped = 0, 0, 0, {}
-for _, m in ipairs(batch.m) do
+local messages, refusals, objects_in = tonumber(next_arg()), tonumber(next_arg()), tonumber(next_arg())
+local object_number, message_number = numbers('o', objects_in), numbers('m', messages)
+for _ = 1, messages do
+  local m = { id = next_arg(), g = next_arg() == '1', u = next_arg(), p = optional(next_arg()), d = next_arg() }
+  local n = tonumber(next_arg())
+  local objects = {}
+  for k = 1, n do objects[k] = { next_arg(), next_arg(), next_arg(), next_arg(), next_arg(), next_arg() } end
   local new = true
   if not m.g then
     local seen = redis.call('ZSCORE', DEDUP, m.id)
@@ -63,18 +36,20 @@ for _, m in ipairs(batch.m) do
     duplicates = duplicates + 1
   else
     accepted = accepted + 1
-    if #m.o == 0 then
+    if n == 0 then
       dropped[#dropped + 1] = m.d
       keep_dropped(m, now)
     else
-      local mr = m.p and put_message(m.p, #m.o) or nil
-      for _, o in ipairs(m.o) do put_object(m.id, m.u, o, mr, now) end
-      created = created + #m.o
+      local mr = m.p and put_message(m.p, n, message_number()) or nil
+      for _, o in ipairs(objects) do put_object(m.id, m.u, o, mr, now, object_number()) end
+      created = created + n
     end
   end
 end
-for _, r in ipairs(batch.r) do
-  bury({ r.id, r.u, 'unmapped', '-', '', '{}', r.i, '', 0 }, r.p, r.reason, '', now)
+count_objects(created)
+for _ = 1, refusals do
+  local id, user, index, payload, reason = next_arg(), next_arg(), next_arg(), optional(next_arg()), next_arg()
+  bury({ id, user, 'unmapped', '-', '', '{}', index, '', 0 }, payload, reason, '', now)
 end
 if inbox and #inbox.ids > 0 then
   call_with({ 'XACK', INBOX, EXPAND }, inbox.ids)

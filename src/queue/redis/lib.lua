@@ -68,9 +68,19 @@ local function place(user, now)
   end
 end
 
--- The payload once per message, counted down as its objects leave the queue.
-local function put_message(payload, objects)
-  local n = redis.call('HINCRBY', SEQ, 'm', 1)
+-- Numbers `kind` (SEQ's counter) for a script that puts many: one HINCRBY for `count` of them.
+local function numbers(kind, count)
+  local next = redis.call('HINCRBY', SEQ, kind, count) - count
+  return function()
+    next = next + 1
+    return next
+  end
+end
+
+-- The payload once per message, counted down as its objects leave the queue; `n` its number
+-- (numbers('m', …)), or a new one.
+local function put_message(payload, objects, n)
+  n = n or redis.call('HINCRBY', SEQ, 'm', 1)
   redis.call('HSET', message_key(n), 'p', payload, 'n', objects)
   return n
 end
@@ -84,17 +94,28 @@ local function let_go_of_message(n)
   if n and redis.call('HINCRBY', message_key(n), 'n', -1) <= 0 then redis.call('DEL', message_key(n)) end
 end
 
--- o = {endpoint, array, options json or '', object json, position, merge key or ''}; appended to its user's list.
-local function put_object(message_id, user, o, mr, now)
-  local id = redis.call('HINCRBY', SEQ, 'o', 1)
-  local key = object_key(id)
-  redis.call('HSET', key, 'm', message_id, 'u', user, 'e', o[1], 'a', o[2], 'ob', o[4], 'p', o[5], 't', now)
-  if o[3] ~= '' then redis.call('HSET', key, 'op', o[3]) end
-  if o[6] ~= '' then redis.call('HSET', key, 'k', o[6]) end
-  if mr then redis.call('HSET', key, 'mr', mr) end
-  redis.call('HINCRBY', COUNTS, 'objects', 1)
-  if redis.call('RPUSH', user_key(user), id) == 1 then place(user, now) end
+-- o = {endpoint, array, options json or '', object json, position, merge key or ''}; appended to
+-- its user's list; `id` its number (numbers('o', …)), or a new one. The caller counts the
+-- objects it put (one HINCRBY of COUNTS per script).
+local function put_object(message_id, user, o, mr, now, id)
+  id = id or redis.call('HINCRBY', SEQ, 'o', 1)
+  local fields = { 'HSET', object_key(id), 'm', message_id, 'u', user, 'e', o[1], 'a', o[2], 'ob', o[4], 'p', o[5], 't', now }
+  local n = #fields
+  if o[3] ~= '' then fields[n + 1], fields[n + 2], n = 'op', o[3], n + 2 end
+  if o[6] ~= '' then fields[n + 1], fields[n + 2], n = 'k', o[6], n + 2 end
+  if mr then fields[n + 1], fields[n + 2] = 'mr', mr end
+  redis.call(unpack(fields))
+  -- The user's first object is its head, neither leased nor waiting: ready at once. A user
+  -- with no objects is in no zset (place removes it when its list empties).
+  if redis.call('RPUSH', user_key(user), id) == 1 then
+    redis.call('ZADD', HEADS, id, user)
+    redis.call('ZADD', READY, id, user)
+  end
   return id
+end
+
+local function count_objects(n)
+  if n ~= 0 then redis.call('HINCRBY', COUNTS, 'objects', n) end
 end
 
 -- A dead letter: d = {message id, user, endpoint, array, options, object, position, merge key, attempts}.
@@ -190,4 +211,45 @@ local function keep_dropped(m, now)
     fields[#fields + 1] = m.p
   end
   keep_record('dropped', fields)
+end
+
+local function call_with(head, ids, tail)
+  local args = {}
+  for _, a in ipairs(head) do args[#args + 1] = a end
+  for _, id in ipairs(ids) do args[#args + 1] = id end
+  if tail then args[#args + 1] = tail end
+  return redis.call(unpack(args))
+end
+
+-- Nil when the consumer's entries may be committed now, else why not (see Uncommitted in
+-- work-queue.port.ts). The work queue appends each user's objects in commit order, so the
+-- entries must commit in stream (acceptance) order: a batch waits while an older entry is
+-- pending to another consumer. That holder commits it next unless it is dead; then the entry
+-- ages past the claim time (a live reader's entries never do: reading and every `behind`
+-- answer reset their idle time) and whoever is behind claims it and reads again. The oldest
+-- pending entry's holder is never behind, so some batch always commits: no deadlock; and an
+-- entry is only claimed from a reader that has not touched it for the claim time, so live
+-- readers never take entries from each other back and forth: no livelock.
+local function turn_of(pos)
+  local ids = pos.ids
+  if #ids == 0 then return nil end
+  local mine = redis.call('XPENDING', INBOX, EXPAND, ids[1], ids[#ids], #ids + 1, pos.c)
+  if #mine ~= #ids then return 'reread' end
+  for i, e in ipairs(mine) do
+    if e[1] ~= ids[i] then return 'reread' end
+  end
+  local older = redis.call('XPENDING', INBOX, EXPAND, '-', '(' .. ids[1], 100)
+  if #older == 0 then return nil end
+  local stale = {}
+  for _, e in ipairs(older) do
+    -- Its own older entry outside the batch: the batch is not what it should have read.
+    if e[2] == pos.c then return 'reread' end
+    if e[3] >= pos.claim then stale[#stale + 1] = e[1] end
+  end
+  if #stale > 0 then
+    call_with({ 'XCLAIM', INBOX, EXPAND, pos.c, pos.claim }, stale, 'JUSTID')
+    return 'reread'
+  end
+  call_with({ 'XCLAIM', INBOX, EXPAND, pos.c, 0 }, ids, 'JUSTID')
+  return 'behind'
 end

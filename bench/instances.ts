@@ -8,10 +8,10 @@ import { loadBatches } from './ingest-load';
 import { startService } from './service';
 
 /**
- * Several instances (issue 14): ingestion of one instance on Redis against the embedded
- * store, and the drain of one and of two instances on one Redis, with Redis memory per
- * queued message. Braze refuses the key throughout, so only ingestion and expansion run.
- * node dist-bench/bench/instances.js [SECONDS]
+ * Several instances: ingestion of one instance on Redis against the embedded store, and the
+ * drain (the inbox made into work) of one and of two instances on one Redis, with Redis
+ * memory per queued object. Braze refuses the key throughout, so only ingestion and
+ * expansion run. Section 6 of `npm run bench`; alone: node dist-bench/bench/instances.js [SECONDS]
  */
 const SECONDS = Number(process.argv[2] ?? 10);
 
@@ -35,53 +35,72 @@ async function startRedis(): Promise<{ url: string; client: Redis; stop(): Promi
 }
 
 type Stats = { inboxMessages: number; pending: number };
+type Load = Awaited<ReturnType<typeof loadBatches>>;
+type Drained = { messages: number; messagesPerSecond: number };
 async function stats(url: string): Promise<Stats> {
   const health = (await (await fetch(`${url}/health/ready`)).json()) as { details?: { queue?: Stats }; error?: { queue?: Stats } };
   return (health.details?.queue ?? health.error?.queue)!;
 }
 
 /** Until the shared inbox is empty: how fast the instances made it into work. */
-async function drain(url: string): Promise<{ messages: number; messagesPerSecond: number }> {
+async function drain(url: string): Promise<Drained> {
   const started = Date.now();
   const { inboxMessages } = await stats(url);
   while ((await stats(url)).inboxMessages > 0) await new Promise((r) => setTimeout(r, 200));
   return { messages: inboxMessages, messagesPerSecond: Math.round(inboxMessages / ((Date.now() - started) / 1000)) };
 }
 
-async function main(): Promise<void> {
+export interface InstancesResult {
+  readonly embedded: { ingestion: Load; drain: Drained };
+  readonly redis: readonly { instances: number; ingestion: Load; drain: Drained; objectsQueued: number; redisBytesPerQueuedObject: number }[];
+  /** One instance on Redis against the embedded store (target ≥ 0.5×). */
+  readonly ingestionRatio: number;
+  /** Two instances' drain against one's (target ≥ 1.5×). */
+  readonly drainRatio: number;
+}
+
+/** The embedded store, then one and two instances on a fresh Redis each, in one run so the ratios compare like with like. */
+export async function measureInstances(seconds: number): Promise<InstancesResult> {
   const sandbox = await startBrazeSandbox({ apiKey: 'other' });
   const braze = { BRAZE_REST_ENDPOINT: sandbox.url, BRAZE_API_KEY: 'bench' };
 
   const embedded = await startService(braze);
   await loadBatches(embedded.url, 2, 10);
-  const embeddedLoad = await loadBatches(embedded.url, SECONDS, 10);
+  const embeddedLoad = await loadBatches(embedded.url, seconds, 10);
   const embeddedDrain = await drain(embedded.url);
   await embedded.stop();
 
-  const rows: Record<string, unknown> = { embedded: { ingestion: embeddedLoad, drain: embeddedDrain } };
+  const redisRows: InstancesResult['redis'][number][] = [];
   for (const instances of [1, 2]) {
     const redis = await startRedis();
     const before = Number(/used_memory:(\d+)/.exec(await redis.client.info('memory'))![1]);
     const services = await Promise.all(Array.from({ length: instances }, () => startService({ ...braze, QUEUE: 'redis', REDIS_URL: redis.url })));
     // Ingestion through one instance; the others only expand, as they would behind a balancer idle for them.
     await loadBatches(services[0].url, 2, 10);
-    const load = await loadBatches(services[0].url, SECONDS, 10);
+    const load = await loadBatches(services[0].url, seconds, 10);
     const drained = await drain(services[0].url);
     const { pending } = await stats(services[0].url);
     const after = Number(/used_memory:(\d+)/.exec(await redis.client.info('memory'))![1]);
-    rows[`redis × ${instances}`] = { ingestion: load, drain: drained, objectsQueued: pending, redisBytesPerQueuedObject: Math.round((after - before) / pending) };
+    redisRows.push({ instances, ingestion: load, drain: drained, objectsQueued: pending, redisBytesPerQueuedObject: Math.round((after - before) / pending) });
     for (const s of services) await s.stop();
     await redis.stop();
   }
   await sandbox.close();
-  console.log(JSON.stringify(rows, null, 2));
-  const one = rows['redis × 1'] as { ingestion: { messagesPerSecond: number }; drain: { messagesPerSecond: number } };
-  const two = rows['redis × 2'] as { drain: { messagesPerSecond: number } };
-  console.log(`ingestion, one instance on Redis: ${(one.ingestion.messagesPerSecond / embeddedLoad.messagesPerSecond).toFixed(2)}× the embedded store (target ≥ 0.5×)`);
-  console.log(`drain, two instances: ${(two.drain.messagesPerSecond / one.drain.messagesPerSecond).toFixed(2)}× one instance (target ≥ 1.5×)`);
+  const [one, two] = redisRows;
+  return {
+    embedded: { ingestion: embeddedLoad, drain: embeddedDrain },
+    redis: redisRows,
+    ingestionRatio: Number((one.ingestion.messagesPerSecond / embeddedLoad.messagesPerSecond).toFixed(2)),
+    drainRatio: Number((two.drain.messagesPerSecond / one.drain.messagesPerSecond).toFixed(2)),
+  };
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  measureInstances(Number(process.argv[2] ?? 10)).then(
+    (result) => console.log(JSON.stringify(result, null, 2)),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

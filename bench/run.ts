@@ -6,6 +6,7 @@ import { compileMappingSet, mapMessage } from '../src/engine';
 import { startBrazeSandbox } from '../src/sandbox/braze-sandbox';
 import { corpus } from './corpus';
 import { measureDelivery } from './delivery-load';
+import { measureInstances } from './instances';
 import { mapHandwritten } from './handwritten';
 import { loadBatches } from './ingest-load';
 import { mapWithMappingKit } from './mapping-kit';
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
   const http = await ingestion(QUICK ? 5 : 10, QUICK ? 1 : 3);
   const delivery = await measureDelivery(QUICK ? 20000 : 100000);
   const mem = await memory(QUICK ? 100000 : 1000000);
+  const several = await measureInstances(QUICK ? 5 : 10);
 
   const lines: string[] = [];
   const row = (...cells: (string | number)[]) => lines.push(`| ${cells.join(' | ')} |`);
@@ -139,11 +141,15 @@ async function main(): Promise<void> {
   row('', 'inbox made into work once the load stops', `${http.drain.messagesPerSecond} msg/s (${http.drain.messages} msgs in ${http.drain.seconds.toFixed(1)} s)`, '', '', '');
   row('4. delivery to the sandbox', 'objects/s; requests per 1,000 msgs', `${delivery.objectsPerSecond} obj/s; ${delivery.brazeRequestsPer1000Messages} req/1k`, `fewest possible ${delivery.fewestPossibleRequests} req`, `${(delivery.packingEfficiency * 100).toFixed(1)}% packed`, '≥ 90%');
   row(`5. memory, ${mem.samples[mem.samples.length - 1].accepted} msgs queued, Braze down`, 'RSS by messages accepted', mem.samples.map((s) => `${s.accepted / 1000}k: ${s.rssMb} MB`).join(', '), `${mem.queued} objects and ${mem.inbox} inbox messages on disk`, `${mem.growthMb} MB spread after the first step; ${mem.fromStartMb} MB above idle`, '≤ 100 MB');
+  const [oneOnRedis, twoOnRedis] = several.redis;
+  row('6. several instances, ingestion', 'messages/s, one instance on Redis', `${oneOnRedis.ingestion.messagesPerSecond.toFixed(0)} msg/s, p99 ${oneOnRedis.ingestion.p99ms} ms`, `embedded store ${several.embedded.ingestion.messagesPerSecond.toFixed(0)} msg/s`, `${several.ingestionRatio}× embedded`, '≥ 0.5×');
+  row('', 'drain, two instances on Redis', `${twoOnRedis.drain.messagesPerSecond} msg/s (${twoOnRedis.drain.messages} msgs)`, `one instance ${oneOnRedis.drain.messagesPerSecond} msg/s; embedded ${several.embedded.drain.messagesPerSecond} msg/s`, `${several.drainRatio}× one instance`, '≥ 1.5×');
+  row('', 'Redis memory per queued object', `${oneOnRedis.redisBytesPerQueuedObject} B`, `${oneOnRedis.objectsQueued} objects queued`, '', '');
   const table = lines.join('\n');
   console.log('\n' + table + '\n');
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify({ startedAt: started.toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, quick: QUICK, engines, http, delivery, memory: mem, table }, null, 2);
+  const json = JSON.stringify({ startedAt: started.toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, quick: QUICK, engines, http, delivery, memory: mem, instances: several, table }, null, 2);
   writeFileSync(join(dir, `${started.toISOString().replace(/[:.]/g, '-')}.json`), json);
   writeFileSync(join(dir, 'latest.json'), json);
   console.log(`written to bench/results/latest.json`);

@@ -5,6 +5,7 @@ import { Clock, CLOCK } from '../clock';
 import { REQUEST_INBOX, RequestInbox } from '../queue/ports/request-inbox.port';
 import { IngestSource, isSized, unpack, Unpacked, validate } from './admit';
 import { verifySignature, WriteKeyVerifier, writeKeyFrom } from './auth';
+import { storableBody, withoutCredentials } from './credentials';
 import { IngestError, Rejection } from './ingest-error';
 import { checkStructure } from './message-check';
 import { REJECTION_LOG, RejectionLog } from './rejection-log';
@@ -80,7 +81,7 @@ export class IngestService {
     // One random id per request; messages without a messageId get `<idBase>-<index>` when the work is made.
     const idBase = `sb-${randomUUID()}`;
     try {
-      await this.queue.accept({ source: request.source, body: request.rawBody, receivedAt, idBase, skip: rejected.map((r) => r.index), messages: accepted });
+      await this.queue.accept({ source: request.source, body: storableBody(request.source, request.body, request.rawBody), receivedAt, idBase, skip: rejected.map((r) => r.index), messages: accepted });
     } catch {
       throw new IngestError(503, 'QUEUE_UNAVAILABLE', 'the queue did not accept the messages; retry later');
     }
@@ -92,7 +93,7 @@ export class IngestService {
     if (rejected.length === 0) return;
     for (const r of rejected) this.metrics.rejected.inc({ reason: r.code });
     const iso = new Date(at).toISOString();
-    this.rejections.record(rejected.map((r) => ({ ...r, at: iso, source: request.source, payload: inspectable(messages[r.index]) })));
+    this.rejections.record(rejected.map((r) => ({ ...r, at: iso, source: request.source, payload: inspectable(withoutCredentials(messages[r.index])) })));
   }
 }
 

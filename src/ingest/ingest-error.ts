@@ -7,6 +7,7 @@ export const INGEST_ERROR_CODES = {
   BATCH_TOO_LARGE: 'a batch holds at most 2,500 messages',
   NO_VALID_MESSAGE: 'no message of the batch could be accepted',
   UNAUTHORIZED: 'a valid write key (or webhook signature) is required',
+  SIGNATURE_FIRST_MESSAGE_ONLY: 'the webhook signature covers only the first message of the array (see WEBHOOK_SIGNATURE_FIRST_MESSAGE)',
   NOT_AN_OBJECT: 'a message is a JSON object',
   UNKNOWN_TYPE: 'type is not one of identify, track, page, screen, group, alias',
   MISSING_USER: 'a message needs a userId or an anonymousId',

@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
 import { REQUEST_INBOX, RequestInbox } from '../queue/ports/request-inbox.port';
 import { IngestSource, isSized, unpack, Unpacked, validate } from './admit';
-import { verifySignature, WriteKeyVerifier, writeKeyFrom } from './auth';
+import { signatureCoverage, WriteKeyVerifier, writeKeyFrom } from './auth';
 import { storableBody, withoutCredentials } from './credentials';
 import { IngestError, Rejection } from './ingest-error';
 import { checkStructure } from './message-check';
@@ -48,16 +48,25 @@ export class IngestService {
 
   authenticate(request: IngestRequest): void {
     const secret = this.config.webhookSharedSecret;
-    if (request.source === 'webhook' && secret !== undefined) {
-      const first = Array.isArray(request.body) ? request.body[0] : undefined;
-      if (!verifySignature(secret, request.rawBody, request.signature, first)) {
-        throw new IngestError(401, 'UNAUTHORIZED', 'X-Signature is missing or does not match the body');
-      }
-      return;
-    }
+    if (request.source === 'webhook' && secret !== undefined) return this.checkSignature(secret, request);
     if (!this.keys.accepts(writeKeyFrom(request.authorization, request.body))) {
       throw new IngestError(401, 'UNAUTHORIZED', 'a valid write key is required: HTTP Basic user name, or "writeKey" in the body');
     }
+  }
+
+  /**
+   * The whole body signed, or (some Segment versions) its first message: enough when that is
+   * all the array holds, and otherwise only with WEBHOOK_SIGNATURE_FIRST_MESSAGE, since anyone
+   * holding one signed message could put messages of their own after it.
+   */
+  private checkSignature(secret: string, request: IngestRequest): void {
+    const messages = Array.isArray(request.body) ? request.body : undefined;
+    const coverage = signatureCoverage(secret, request.rawBody, request.signature, messages?.[0]);
+    if (coverage === 'body' || (coverage === 'first-message' && (messages!.length === 1 || this.config.webhookSignatureFirstMessage))) return;
+    if (coverage === 'first-message') {
+      throw new IngestError(401, 'SIGNATURE_FIRST_MESSAGE_ONLY', `X-Signature signs only the first of the array's ${messages!.length} messages, so the others are not covered; sign the whole body, or set WEBHOOK_SIGNATURE_FIRST_MESSAGE=true to accept such signatures`);
+    }
+    throw new IngestError(401, 'UNAUTHORIZED', 'X-Signature is missing or does not match the body');
   }
 
   unpack(request: IngestRequest): Unpacked {

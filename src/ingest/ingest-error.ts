@@ -15,6 +15,7 @@ export const INGEST_ERROR_CODES = {
   MISSING_GROUP_ID: 'a group message needs a groupId',
   MISSING_PREVIOUS_ID: 'an alias message needs a previousId',
   WRONG_TYPE: 'a member has the wrong JSON type',
+  TIME_OUT_OF_RANGE: 'timestamp, originalTimestamp or receivedAt lies outside 1970-01-01 to 9999-12-31 (UTC)',
   MESSAGE_TOO_LARGE: 'a message is over 32 KB',
   TOO_DEEP: 'a message nests objects or arrays more than 64 levels deep',
   FORBIDDEN_KEY: 'a message has a __proto__ key',

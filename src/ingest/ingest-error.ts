@@ -1,6 +1,7 @@
 /** Why a request or a message was refused. Codes are part of the API. */
 export const INGEST_ERROR_CODES = {
   INVALID_JSON: 'the body is not valid JSON',
+  INVALID_UTF8: 'the body is not UTF-8',
   UNSUPPORTED_CONTENT_TYPE: 'bodies are JSON sent as application/json or text/plain',
   BODY_TOO_LARGE: 'the request is over 500 KB',
   INVALID_BODY: 'the body does not have the shape this endpoint takes',

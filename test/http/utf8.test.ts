@@ -23,7 +23,7 @@ describe('request bodies must be UTF-8', () => {
     await d.close();
     await sandbox.close();
   });
-  const post = (path: string, body: Buffer, headers: Record<string, string> = {}) => fetch(`${d.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = (path: string, body: Buffer, headers: Record<string, string> = {}) => fetch(`${d.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: new Uint8Array(body) });
   const refusal = async (res: Response) => ({ status: res.status, code: ((await res.json()) as { error?: { code: string } }).error?.code });
 
   it('four userIds that differ only in invalid bytes are refused with INVALID_UTF8, on every endpoint, gzip or not; none is stored', async () => {

@@ -14,6 +14,7 @@ describe('configuration from the environment', () => {
       queue: { kind: 'sqlite' },
       writeKeys: [],
       webhookSharedSecret: undefined,
+      webhookSignatureFirstMessage: false,
       brazeRestEndpoint: undefined,
       brazeApiKey: undefined,
       corsOrigins: '*',

@@ -25,6 +25,8 @@ export interface AppConfig {
   /** Empty: every write key is accepted (and the boot log says so). */
   readonly writeKeys: readonly string[];
   readonly webhookSharedSecret: string | undefined;
+  /** Accept a webhook array whose signature covers only its first message (the rest is then unsigned). */
+  readonly webhookSignatureFirstMessage: boolean;
   readonly brazeRestEndpoint: string | undefined;
   readonly brazeApiKey: string | undefined;
   /** `*` or a list of origins allowed to call the ingestion API from a browser. */
@@ -118,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') problems.push(`SQLITE_SYNCHRONOUS must be NORMAL or FULL (got "${env.SQLITE_SYNCHRONOUS}")`);
   const watchFlag = (optional(env.MAPPINGS_WATCH) ?? 'true').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(watchFlag)) problems.push(`MAPPINGS_WATCH must be true or false (got "${env.MAPPINGS_WATCH}")`);
+  const firstMessageFlag = (optional(env.WEBHOOK_SIGNATURE_FIRST_MESSAGE) ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(firstMessageFlag)) problems.push(`WEBHOOK_SIGNATURE_FIRST_MESSAGE must be true or false (got "${env.WEBHOOK_SIGNATURE_FIRST_MESSAGE}")`);
   const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
   const mappingsCheckMs = int('MAPPINGS_CHECK_MS', 5000, 0, 3_600_000);
   const notes: string[] = [];
@@ -153,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     queue: Object.freeze(queue),
     writeKeys: Object.freeze(list(env.SEGMENT_WRITE_KEYS)),
     webhookSharedSecret: optional(env.WEBHOOK_SHARED_SECRET),
+    webhookSignatureFirstMessage: firstMessageFlag === 'true' || firstMessageFlag === '1',
     brazeRestEndpoint,
     brazeApiKey,
     corsOrigins: corsOrigins === '*' ? '*' : Object.freeze(corsOrigins),
@@ -222,6 +227,7 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'REDIS_PREFIX',
   'SEGMENT_WRITE_KEYS',
   'WEBHOOK_SHARED_SECRET',
+  'WEBHOOK_SIGNATURE_FIRST_MESSAGE',
   'ADMIN_TOKEN',
   'CORS_ORIGINS',
   'BRAZE_REST_ENDPOINT',

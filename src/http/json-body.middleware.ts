@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { IngestError } from '../ingest/ingest-error';
 import { MAX_REQUEST_BYTES } from '../ingest/limits';
 import { BodyTooLargeError, readBody } from './read-body';
+import { utf8Problem } from './utf8-body';
 
 export interface JsonRequest extends Request {
   rawBody: Buffer;
@@ -33,6 +34,8 @@ export class JsonBodyMiddleware implements NestMiddleware {
       if (error instanceof BodyTooLargeError) return next(new IngestError(400, 'BODY_TOO_LARGE', `the request is over ${MAX_REQUEST_BYTES / 1024} KB`));
       return next(new IngestError(400, 'INVALID_BODY', `the body could not be read: ${(error as Error).message}`));
     }
+    const notUtf8 = utf8Problem(body);
+    if (notUtf8) return next(notUtf8);
     const request = req as JsonRequest;
     request.rawBody = body;
     try {

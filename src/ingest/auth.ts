@@ -44,17 +44,21 @@ function sameHex(expectedHex: string, given: string): boolean {
   return actual.length === expected.length && timingSafeEqual(expected, actual);
 }
 
+/** What an `X-Signature` signs: the raw body, only the first message of an array, or nothing it was given. */
+export type SignatureCoverage = 'body' | 'first-message' | 'none';
+
 /**
  * Segment's webhook signature: lower-case hex HMAC-SHA1 of the raw body under the shared
- * secret. Some versions sign only the first message of a batch, so that is accepted too.
+ * secret. Some versions sign only the first message of a batch; whether that is enough is
+ * the caller's decision (WEBHOOK_SIGNATURE_FIRST_MESSAGE), since it leaves the rest unsigned.
  */
-export function verifySignature(secret: string, rawBody: Buffer, header: string | undefined, firstMessage?: unknown): boolean {
-  if (header === undefined || !/^[0-9a-fA-F]{40}$/.test(header.trim())) return false;
-  if (sameHex(createHmac('sha1', secret).update(rawBody).digest('hex'), header)) return true;
-  if (firstMessage === undefined) return false;
+export function signatureCoverage(secret: string, rawBody: Buffer, header: string | undefined, firstMessage?: unknown): SignatureCoverage {
+  if (header === undefined || !/^[0-9a-fA-F]{40}$/.test(header.trim())) return 'none';
+  if (sameHex(createHmac('sha1', secret).update(rawBody).digest('hex'), header)) return 'body';
+  if (firstMessage === undefined) return 'none';
   try {
-    return sameHex(createHmac('sha1', secret).update(JSON.stringify(firstMessage)).digest('hex'), header);
+    return sameHex(createHmac('sha1', secret).update(JSON.stringify(firstMessage)).digest('hex'), header) ? 'first-message' : 'none';
   } catch {
-    return false; // a first "message" too deep to serialise was never signed
+    return 'none'; // a first "message" too deep to serialise was never signed
   }
 }

@@ -1,4 +1,5 @@
 import { toEpochMillis, toIsoString } from '../engine/transforms/instant';
+import { EARLIEST_TIME_MS } from './limits';
 import { SegmentMessage } from './message-check';
 
 export interface BatchEnvelope {
@@ -21,10 +22,22 @@ function millis(value: unknown): number | undefined {
 }
 
 /**
+ * receivedAt − (sentAt − originalTimestamp), where that lies from 1970 to the arrival: a
+ * message cannot have happened before clocks count, nor after it arrived. Outside that,
+ * sentAt and the timestamp were not read from one clock (a clock reset between the event and
+ * the send, a made-up sentAt), the skew they imply means nothing, and the message keeps its
+ * own timestamp, which the door has checked (message-check.ts).
+ */
+function corrected(receivedMs: number, sentMs: number, originalMs: number): number {
+  const ms = receivedMs - (sentMs - originalMs);
+  return ms >= EARLIEST_TIME_MS && ms <= receivedMs ? ms : originalMs;
+}
+
+/**
  * What Segment adds on arrival (and the one thing it takes away, a write key in the message): batch-level context and integrations merged under each
  * message's own, a messageId when there is none, receivedAt (kept when the message already
  * has one), and a timestamp corrected for the sender's clock skew:
- * timestamp = receivedAt − (sentAt − originalTimestamp).
+ * timestamp = receivedAt − (sentAt − originalTimestamp), within bounds (`corrected`).
  */
 export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival: Arrival, index = 0): SegmentMessage {
   // Object.assign, not spread: members are added next, and V8 re-allocates a spread copy's map per added key.
@@ -44,7 +57,7 @@ export function enrich(message: SegmentMessage, envelope: BatchEnvelope, arrival
   const sentMs = millis(sentAt);
   if (originalMs !== undefined) out.originalTimestamp = original;
   if (sentAt !== undefined) out.sentAt = sentAt;
-  if (originalMs !== undefined && sentMs !== undefined) out.timestamp = toIsoString(received - (sentMs - originalMs));
+  if (originalMs !== undefined && sentMs !== undefined) out.timestamp = toIsoString(corrected(received, sentMs, originalMs));
   else out.timestamp = originalMs !== undefined ? toIsoString(originalMs) : out.receivedAt;
   return out;
 }

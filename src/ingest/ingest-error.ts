@@ -1,12 +1,14 @@
 /** Why a request or a message was refused. Codes are part of the API. */
 export const INGEST_ERROR_CODES = {
   INVALID_JSON: 'the body is not valid JSON',
+  INVALID_UTF8: 'the body is not UTF-8',
   UNSUPPORTED_CONTENT_TYPE: 'bodies are JSON sent as application/json or text/plain',
   BODY_TOO_LARGE: 'the request is over 500 KB',
   INVALID_BODY: 'the body does not have the shape this endpoint takes',
   BATCH_TOO_LARGE: 'a batch holds at most 2,500 messages',
   NO_VALID_MESSAGE: 'no message of the batch could be accepted',
   UNAUTHORIZED: 'a valid write key (or webhook signature) is required',
+  SIGNATURE_FIRST_MESSAGE_ONLY: 'the webhook signature covers only the first message of the array (see WEBHOOK_SIGNATURE_FIRST_MESSAGE)',
   NOT_AN_OBJECT: 'a message is a JSON object',
   UNKNOWN_TYPE: 'type is not one of identify, track, page, screen, group, alias',
   MISSING_USER: 'a message needs a userId or an anonymousId',
@@ -14,6 +16,7 @@ export const INGEST_ERROR_CODES = {
   MISSING_GROUP_ID: 'a group message needs a groupId',
   MISSING_PREVIOUS_ID: 'an alias message needs a previousId',
   WRONG_TYPE: 'a member has the wrong JSON type',
+  TIME_OUT_OF_RANGE: 'timestamp, originalTimestamp or receivedAt lies outside 1970-01-01 to 9999-12-31 (UTC)',
   MESSAGE_TOO_LARGE: 'a message is over 32 KB',
   TOO_DEEP: 'a message nests objects or arrays more than 64 levels deep',
   FORBIDDEN_KEY: 'a message has a __proto__ key',

@@ -4,7 +4,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
 import { REQUEST_INBOX, RequestInbox } from '../queue/ports/request-inbox.port';
 import { IngestSource, isSized, unpack, Unpacked, validate } from './admit';
-import { verifySignature, WriteKeyVerifier, writeKeyFrom } from './auth';
+import { signatureCoverage, WriteKeyVerifier, writeKeyFrom } from './auth';
+import { storableBody, withoutCredentials } from './credentials';
 import { IngestError, Rejection } from './ingest-error';
 import { checkStructure } from './message-check';
 import { REJECTION_LOG, RejectionLog } from './rejection-log';
@@ -47,16 +48,25 @@ export class IngestService {
 
   authenticate(request: IngestRequest): void {
     const secret = this.config.webhookSharedSecret;
-    if (request.source === 'webhook' && secret !== undefined) {
-      const first = Array.isArray(request.body) ? request.body[0] : undefined;
-      if (!verifySignature(secret, request.rawBody, request.signature, first)) {
-        throw new IngestError(401, 'UNAUTHORIZED', 'X-Signature is missing or does not match the body');
-      }
-      return;
-    }
+    if (request.source === 'webhook' && secret !== undefined) return this.checkSignature(secret, request);
     if (!this.keys.accepts(writeKeyFrom(request.authorization, request.body))) {
       throw new IngestError(401, 'UNAUTHORIZED', 'a valid write key is required: HTTP Basic user name, or "writeKey" in the body');
     }
+  }
+
+  /**
+   * The whole body signed, or (some Segment versions) its first message: enough when that is
+   * all the array holds, and otherwise only with WEBHOOK_SIGNATURE_FIRST_MESSAGE, since anyone
+   * holding one signed message could put messages of their own after it.
+   */
+  private checkSignature(secret: string, request: IngestRequest): void {
+    const messages = Array.isArray(request.body) ? request.body : undefined;
+    const coverage = signatureCoverage(secret, request.rawBody, request.signature, messages?.[0]);
+    if (coverage === 'body' || (coverage === 'first-message' && (messages!.length === 1 || this.config.webhookSignatureFirstMessage))) return;
+    if (coverage === 'first-message') {
+      throw new IngestError(401, 'SIGNATURE_FIRST_MESSAGE_ONLY', `X-Signature signs only the first of the array's ${messages!.length} messages, so the others are not covered; sign the whole body, or set WEBHOOK_SIGNATURE_FIRST_MESSAGE=true to accept such signatures`);
+    }
+    throw new IngestError(401, 'UNAUTHORIZED', 'X-Signature is missing or does not match the body');
   }
 
   unpack(request: IngestRequest): Unpacked {
@@ -80,7 +90,7 @@ export class IngestService {
     // One random id per request; messages without a messageId get `<idBase>-<index>` when the work is made.
     const idBase = `sb-${randomUUID()}`;
     try {
-      await this.queue.accept({ source: request.source, body: request.rawBody, receivedAt, idBase, skip: rejected.map((r) => r.index), messages: accepted });
+      await this.queue.accept({ source: request.source, body: storableBody(request.source, request.body, request.rawBody), receivedAt, idBase, skip: rejected.map((r) => r.index), messages: accepted });
     } catch {
       throw new IngestError(503, 'QUEUE_UNAVAILABLE', 'the queue did not accept the messages; retry later');
     }
@@ -92,7 +102,7 @@ export class IngestService {
     if (rejected.length === 0) return;
     for (const r of rejected) this.metrics.rejected.inc({ reason: r.code });
     const iso = new Date(at).toISOString();
-    this.rejections.record(rejected.map((r) => ({ ...r, at: iso, source: request.source, payload: inspectable(messages[r.index]) })));
+    this.rejections.record(rejected.map((r) => ({ ...r, at: iso, source: request.source, payload: inspectable(withoutCredentials(messages[r.index])) })));
   }
 }
 

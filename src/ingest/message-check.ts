@@ -1,7 +1,7 @@
 import { toEpochMillis } from '../engine/transforms/instant';
 import { TRANSFORM_FAILED } from '../engine/transforms';
 import { IngestErrorCode } from './ingest-error';
-import { MAX_MESSAGE_BYTES, MAX_MESSAGE_ID_LENGTH, MAX_NESTING_DEPTH } from './limits';
+import { EARLIEST_TIME_MS, LATEST_TIME_MS, MAX_MESSAGE_BYTES, MAX_MESSAGE_ID_LENGTH, MAX_NESTING_DEPTH } from './limits';
 import { isJsonObject } from '../engine/json';
 
 export const MESSAGE_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
@@ -72,6 +72,15 @@ const stringOrAbsent = (v: unknown) => v === undefined || v === null || typeof v
 const instantOrAbsent = (v: unknown) => v === undefined || (typeof v === 'string' && toEpochMillis(v) !== TRANSFORM_FAILED);
 const wrongType = (message: string) => refuse('WRONG_TYPE', message);
 
+/** A time the message is delivered with (or by): ISO-8601, and within the years Braze can be sent. */
+function timeProblem(value: unknown, name: string): MessageVerdict | null {
+  if (value === undefined) return null;
+  const ms = typeof value === 'string' ? toEpochMillis(value) : TRANSFORM_FAILED;
+  if (typeof ms !== 'number') return wrongType(`${name} must be an ISO-8601 date-time`);
+  if (ms < EARLIEST_TIME_MS || ms > LATEST_TIME_MS) return refuse('TIME_OUT_OF_RANGE', `${name} must lie from 1970-01-01 to 9999-12-31, UTC (got "${(value as string).slice(0, 40)}")`);
+  return null;
+}
+
 /**
  * One named read per member, not `m[key]` over lists of keys: on messages of many shapes a
  * keyed read of a mostly absent key takes V8's slow generic path (258 → 152 ns a message).
@@ -92,11 +101,9 @@ function checkMembers(m: Record<string, unknown>): MessageVerdict | null {
   if (messageId !== undefined && (typeof messageId !== 'string' || messageId === '' || messageId.length > MAX_MESSAGE_ID_LENGTH)) {
     return wrongType(`messageId must be a non-empty string of at most ${MAX_MESSAGE_ID_LENGTH} characters`);
   }
-  if (!instantOrAbsent(m.timestamp)) return wrongType('timestamp must be an ISO-8601 date-time');
-  if (!instantOrAbsent(m.originalTimestamp)) return wrongType('originalTimestamp must be an ISO-8601 date-time');
+  // sentAt only measures the sender's clock skew (enrich bounds what it may correct), so any ISO-8601 instant will do.
   if (!instantOrAbsent(m.sentAt)) return wrongType('sentAt must be an ISO-8601 date-time');
-  if (!instantOrAbsent(m.receivedAt)) return wrongType('receivedAt must be an ISO-8601 date-time');
-  return null;
+  return timeProblem(m.timestamp, 'timestamp') ?? timeProblem(m.originalTimestamp, 'originalTimestamp') ?? timeProblem(m.receivedAt, 'receivedAt');
 }
 
 function checkType(m: SegmentMessage): MessageVerdict | null {

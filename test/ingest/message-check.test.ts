@@ -50,3 +50,23 @@ describe('checkMessage', () => {
     expect(checkMessage({ ...ok, properties: { own: deep(100) } }, true)).toMatchObject({ ok: false, code: 'TOO_DEEP' });
   });
 });
+
+describe('checkMessage, the times a message may carry', () => {
+  it.each([
+    ['timestamp', '1969-12-31T23:59:59.999Z'],
+    ['timestamp', '0000-01-01T00:30:00+01:00'],
+    ['originalTimestamp', '9999-12-31T23:30:00-01:00'],
+    ['receivedAt', '0500-01-01'],
+  ])('refuses a %s of %s (outside 1970–9999 UTC) with TIME_OUT_OF_RANGE', (key, value) => {
+    expect(checkMessage({ ...ok, [key]: value }, true)).toEqual({ ok: false, code: 'TIME_OUT_OF_RANGE', message: expect.stringMatching(new RegExp(`^${key} must lie from 1970-01-01 to 9999-12-31`)) });
+  });
+
+  it.each([
+    ['timestamp', '1970-01-01T00:00:00.000Z'],
+    ['timestamp', '9999-12-31T23:59:59.999Z'],
+    // sentAt only measures the clock: enrich decides whether the skew it implies is believable.
+    ['sentAt', '0001-01-01T00:00:00Z'],
+  ])('accepts a %s of %s', (key, value) => {
+    expect(checkMessage({ ...ok, [key]: value }, true)).toMatchObject({ ok: true });
+  });
+});

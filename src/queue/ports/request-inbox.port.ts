@@ -4,7 +4,7 @@ import { StoreHealth } from './work-queue.port';
 export interface AcceptedRequest {
   /** The endpoint it came to (batch, webhook, track, …), which decides how the body unpacks. */
   readonly source: string;
-  /** The body exactly as received. */
+  /** The body as received, less any write key in it (credentials are never stored). */
   readonly body: Buffer;
   /** Epoch milliseconds; with `idBase`, all that admitting the body again needs besides the plan. */
   readonly receivedAt: number;

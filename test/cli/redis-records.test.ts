@@ -11,7 +11,8 @@ import { RedisWorkQueue } from '../../src/queue/redis/redis-work-queue';
 import { cli } from '../helpers/cli';
 import { defaultPlan, ROOT } from '../helpers/engine';
 import { enqueue, leaseFor } from '../helpers/queue';
-import { closedPort, dropKeys, freshPrefix, openRedisQueue, REDIS_URL } from '../helpers/redis';
+import { dropKeys, freshPrefix, openRedisQueue, REDIS_URL } from '../helpers/redis';
+import { freePort } from '../helpers/redis-server';
 
 const T = '2024-03-01T12:00:00.000Z';
 const BIN = join(ROOT, 'bin', 'segment-braze.js');
@@ -123,7 +124,7 @@ describe('segment-braze dead-letters, dropped and dry-run with QUEUE=redis', () 
   });
 
   it('an unreachable Redis is one line on stderr, without the password, and exit 1', async () => {
-    env = { ...env, REDIS_URL: `redis://:hunter2@127.0.0.1:${await closedPort()}` };
+    env = { ...env, REDIS_URL: `redis://:hunter2@127.0.0.1:${await freePort()}` };
     for (const command of ['dead-letters', 'dropped', 'dry-run']) {
       const failed = await run(command, 'list');
       expect(failed).toMatchObject({ code: 1, stdout: '' });

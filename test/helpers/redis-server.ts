@@ -26,6 +26,7 @@ export interface RedisServer {
 
 export const hasRedisServer = () => !spawnSync('redis-server', ['--version']).error;
 
+/** A loopback port free a moment ago: for a server to start on, or, left alone, one nothing listens on. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { RedisWorkQueue } from '../../src/queue/redis/redis-work-queue';
 
@@ -35,14 +34,4 @@ export async function dropKeys(prefix: string): Promise<void> {
   } finally {
     client.disconnect();
   }
-}
-
-/** A loopback port nothing listens on (it did a moment ago): an unreachable Redis. */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -39,9 +39,9 @@ describe('the request inbox in Redis, read by several instances', () => {
   let client: Redis;
   const opened: Instance[] = [];
   const expanders: InboxExpander[] = [];
-  const instance = async (name: string, claimAfterMs = 60_000): Promise<Instance> => {
+  const instance = async (name: string, claimAfterMs = 60_000, forgetReadersAfterMs?: number): Promise<Instance> => {
     const queue = await openRedisQueue(() => T, prefix);
-    const one = { queue, inbox: new RedisRequestInbox(queue), source: new RedisInboxSource(queue, name, { claimAfterMs, blockMs: 20 }) };
+    const one = { queue, inbox: new RedisRequestInbox(queue), source: new RedisInboxSource(queue, name, { claimAfterMs, blockMs: 20, forgetReadersAfterMs }) };
     opened.push(one);
     return one;
   };
@@ -119,6 +119,21 @@ describe('the request inbox in Redis, read by several instances', () => {
     expect(await expandBatch(endsOf(b), plan, 1)).toMatchObject({ messages: 1 });
     expect(await order(b.queue)).toEqual(['u/1', 'u/2']);
     expect(await streamLength()).toBe(0);
+  });
+
+  it('forgets the readers of instances gone for good (silent and holding nothing), never one that holds entries', async () => {
+    const holder = await instance('holder');
+    await holder.inbox.accept(request([message('u', 1)], 1));
+    expect((await holder.source.read(1)).entries).toHaveLength(1); // pending to it, never committed
+    await client.xgroup('CREATECONSUMER', `${prefix}inbox`, 'expand', 'gone');
+    const readers = async () => ((await client.xinfo('CONSUMERS', `${prefix}inbox`, 'expand')) as string[][]).map((c) => c[1]).sort();
+    expect(await readers()).toEqual(['gone', 'holder']);
+    const live = await instance('live', 60_000, 1);
+    await eventually(async () => {
+      await live.source.read(1);
+      return (await readers()).join() === 'holder,live';
+    }, 'the silent reader forgotten');
+    expect(await readers()).toEqual(['holder', 'live']);
   });
 
   it('two instances expanding interleaved requests at once commit every message once and every user in acceptance order; nothing is left in the stream', async () => {

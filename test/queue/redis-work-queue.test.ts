@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { RedisWorkQueue } from '../../src/queue/redis/redis-work-queue';
 import { dropKeys, freshPrefix, openRedisQueue, patternUnder, REDIS_URL } from '../helpers/redis';
 import { enqueue, leaseFor, names, track } from '../helpers/queue';
+import { freePort } from '../helpers/redis-server';
 
 const TTL = 1000;
 
@@ -100,12 +100,7 @@ describe('the Redis work queue shared by two instances', () => {
 
 describe('the Redis work queue without a Redis', () => {
   it('fails to open, at once and saying where it looked', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await freePort(); // nothing listens there
     await expect(RedisWorkQueue.open(`redis://:secret@127.0.0.1:${port}`, Date.now, { connectTimeoutMs: 2000 })).rejects.toThrow(
       new RegExp(`^Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/? is not reachable`),
     );

@@ -41,7 +41,11 @@ export interface InboxSourceOptions {
   readonly claimAfterMs: number;
   /** How long a read waits for new entries when none wait. */
   readonly blockMs?: number;
+  /** How long a reader holding nothing stays in the group once silent (an instance gone for good); checked as often. */
+  readonly forgetReadersAfterMs?: number;
 }
+
+const FORGET_READERS_AFTER_MS = 60 * 60_000;
 
 /** Entries taken over from silent readers per read; more are taken at the next read. */
 const CLAIM_COUNT = 100;
@@ -64,6 +68,9 @@ export class RedisInboxSource implements InboxSource {
   /** Messages per entry, as last read: how many entries make about `maxMessages`. */
   private perEntry = 50;
   private readonly blockMs: number;
+  private readonly forgetAfterMs: number;
+  /** When this reader last forgot the silent ones (Date.now()); 0: not yet. */
+  private forgotAt = 0;
 
   constructor(
     private readonly queue: RedisWorkQueue,
@@ -71,6 +78,7 @@ export class RedisInboxSource implements InboxSource {
     private readonly options: InboxSourceOptions,
   ) {
     this.blockMs = options.blockMs ?? 500;
+    this.forgetAfterMs = options.forgetReadersAfterMs ?? FORGET_READERS_AFTER_MS;
   }
 
   private get key(): string {
@@ -81,6 +89,10 @@ export class RedisInboxSource implements InboxSource {
     await this.ensureGroup();
     const client = this.queue.client;
     try {
+      if (Date.now() - this.forgotAt >= this.forgetAfterMs) {
+        await this.queue.runScript('forget-readers', this.forgetAfterMs);
+        this.forgotAt = Date.now();
+      }
       await client.xautoclaim(this.key, GROUP, this.consumer, this.options.claimAfterMs, '0-0', 'COUNT', CLAIM_COUNT, 'JUSTID');
       const count = Math.max(1, Math.min(MAX_ENTRIES, Math.ceil(maxMessages / this.perEntry)));
       for (;;) {

@@ -41,7 +41,8 @@ try {
 async function openEnds(store: ExpansionStoreData, writeEnd: () => LogPosition): Promise<ExpansionEnds & { close(): Promise<void> }> {
   if (store.kind === 'redis') {
     const queue = await RedisWorkQueue.open(store.url, () => Date.now(), { prefix: store.prefix });
-    return { inbox: new RedisInboxSource(queue, store.consumer, { claimAfterMs: store.claimAfterMs }), queue, close: () => queue.close() };
+    const inbox = new RedisInboxSource(queue, store.consumer, { claimAfterMs: store.claimAfterMs });
+    return { inbox, queue, onCommitted: (listener) => queue.wakeUp.listen(listener), close: () => queue.close() };
   }
   const sqlite = new SqliteQueue(store.dataDir, () => Date.now(), { synchronous: store.synchronous, beside: true });
   const inbox = sqlite.inboxSourceBeside(writeEnd);

@@ -18,6 +18,11 @@ export interface ExpanderOptions {
 export interface ExpansionEnds {
   readonly inbox: InboxSource;
   readonly queue: Pick<WorkQueue, 'commit'>;
+  /**
+   * Where several instances commit in turns (Redis): calls `listener` when work was committed
+   * anywhere, so a batch waiting for its turn asks again at once; returns how to stop.
+   */
+  readonly onCommitted?: (listener: () => void) => () => void;
 }
 
 /** What one committed transaction made, for the metrics. */
@@ -53,9 +58,10 @@ export type Pause = (ms: number) => Promise<boolean>;
 const sleep: Pause = (ms) => new Promise((resolve) => setTimeout(() => resolve(true), ms));
 
 /**
- * A batch behind an older one (expanded by another instance) asks again soon, then less
- * often: the older one commits within a few tens of milliseconds, and asking is cheap (the
- * Redis queue asks only whether it is the batch's turn).
+ * A batch behind an older one (expanded by another instance) asks again when work was
+ * committed (`onCommitted`), else soon, then less often: the older one commits within a few
+ * tens of milliseconds, and asking is cheap (the Redis queue asks only whether it is the
+ * batch's turn).
  */
 const BEHIND_FIRST_MS = 2;
 const BEHIND_MAX_MS = 50;
@@ -136,6 +142,9 @@ export class InboxExpander {
   private nextAt = 0;
   /** Transactions failed in a row. */
   private failures = 0;
+  /** Ends the wait of a batch for its turn. */
+  private turnMayHaveCome: (() => void) | null = null;
+  private stopListening: (() => void) | null = null;
 
   /** Its host calls `kick()` whenever requests have been appended to the inbox. */
   constructor(
@@ -147,6 +156,7 @@ export class InboxExpander {
 
   start(): void {
     this.stopping = false;
+    this.stopListening ??= this.ends.onCommitted?.(() => this.turnMayHaveCome?.()) ?? null;
     this.kick();
   }
 
@@ -170,6 +180,9 @@ export class InboxExpander {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    this.turnMayHaveCome?.();
+    this.stopListening?.();
+    this.stopListening = null;
     await this.running;
   }
 
@@ -187,7 +200,7 @@ export class InboxExpander {
       const started = performance.now();
       let report;
       try {
-        report = await expandBatch(this.ends, this.plan(), this.options.batchMessages, (ms) => this.rest(ms).then(() => !this.stopping));
+        report = await expandBatch(this.ends, this.plan(), this.options.batchMessages, (ms) => this.waitForTurn(ms));
       } catch (error) {
         // The store is busy or failing: the requests stay in the inbox and are tried again,
         // every second at first and then less often, and an outage is a few log lines.
@@ -215,6 +228,19 @@ export class InboxExpander {
       const took = performance.now() - started;
       this.nextAt = performance.now() + (saturated ? took * (1 / this.options.shareUnderLoad - 1) : 0);
     }
+  }
+
+  /** Up to `ms`, less once work was committed elsewhere; false when the expansion stops meanwhile. */
+  private waitForTurn(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.turnMayHaveCome === done) this.turnMayHaveCome = null;
+        resolve(!this.stopping);
+      };
+      const timer = setTimeout(done, ms);
+      this.turnMayHaveCome = done;
+    });
   }
 
   private rest(ms: number): Promise<void> {

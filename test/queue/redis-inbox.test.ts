@@ -26,7 +26,7 @@ interface Instance {
 }
 
 /** Where an instance's expansion reads and commits. */
-const endsOf = (one: Instance) => ({ inbox: one.source, queue: one.queue });
+const endsOf = (one: Instance) => ({ inbox: one.source, queue: one.queue, onCommitted: (listener: () => void) => one.queue.wakeUp.listen(listener) });
 
 /** What an instance's expansion would commit of what it read. */
 function mapped(read: { entries: readonly InboxEntry[]; position: InboxPosition }): MappedBatch {

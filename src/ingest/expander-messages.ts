@@ -53,4 +53,8 @@ export type ToExpander =
 export type ExpandedReport = ExpansionReport & { readonly type: 'expanded' };
 
 /** From the thread to the service. */
-export type FromExpander = ExpandedReport | { readonly type: 'warn'; readonly message: string };
+export type FromExpander =
+  | ExpandedReport
+  | { readonly type: 'warn'; readonly message: string }
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'idle'; readonly untilKicked: boolean };

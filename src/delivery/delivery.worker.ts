@@ -208,7 +208,10 @@ export class DeliveryWorker {
         if (leased > 0) this.health.progressed();
         else this.health.idle();
         this.idleMs = leased > 0 ? this.options.flushMs : Math.min(Math.max(this.idleMs * 2, this.options.flushMs), MAX_IDLE_MS);
-        if (leased < this.roundSize && !this.stopping) await this.sleep(this.idleMs);
+        if (leased < this.roundSize && !this.stopping) {
+          this.health.waiting(this.idleMs); // resting between rounds is not a stall
+          await this.sleep(this.idleMs);
+        }
         if (this.nudged && !this.stopping) {
           this.nudged = false;
           await this.sleep(this.options.flushMs); // let the new batch fill before leasing

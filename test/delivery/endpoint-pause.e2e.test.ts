@@ -24,14 +24,16 @@ describe('a key that lacks one endpoint’s permission', () => {
   const received = (endpoint: string, user: string) => sandbox.received.filter((r) => r.endpoint === endpoint && (r.object.external_id === user || (r.object as { external_id?: string }).external_id === user));
   const identifyRequests = () => sandbox.requests.filter((r) => r.endpoint === '/users/identify');
 
-  it('pauses /users/identify only: the other users’ 400 track events are delivered, the merges wait with their users’ later work, one probe per period, and all of it goes once the permission is granted', async () => {
+  it('pauses /users/identify only: the other users’ 400 track events are delivered (0 before: every round held only refused merges), the merges wait with their users’ later work, one probe per period, and all of it goes once the permission is granted', async () => {
     sandbox = await startBrazeSandbox({ missingPermissionStatus: 401 });
     sandbox.denied.add('users.identify');
     d = await startDeliveryApp(sandbox, { DELIVERY_PAUSE_PROBE_MS: String(PROBE_MS) });
-    // Ten users who identify with an anonymous id (a merge, then their attributes), then send an event.
-    const merging = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    // A hundred users who identify with an anonymous id (a merge, then their attributes), then send an event:
+    // more than a round of 75 holds, so a round that leased the queue's head would hold nothing but refused merges.
+    const merging = Array.from({ length: 100 }, (_, i) => `m${i}`);
     await send(merging.flatMap((user) => [{ type: 'identify', userId: user, anonymousId: `anon-${user}`, messageId: `id-${user}`, traits: { plan: 'pro' } }, event(user, 0)]));
-    // A hundred other users, four events each.
+    await eventually(() => identifyRequests().some((r) => r.status === 401), 'Braze to refuse /users/identify');
+    // Then a hundred other users, four events each.
     const others = Array.from({ length: 100 }, (_, i) => `u${i}`);
     await send(others.flatMap((user) => [0, 1, 2, 3].map((seq) => event(user, seq))));
 
@@ -41,16 +43,17 @@ describe('a key that lacks one endpoint’s permission', () => {
     expect(await scrape(d.url, paused('/users/track'))).toBe(0);
     // Behind their held merge, the merging users' attributes and events wait; nothing is dead-lettered.
     for (const user of merging) expect(received('/users/track', user)).toEqual([]);
-    expect(await d.store.stats()).toMatchObject({ pending: 30, deadLetters: 0 });
+    expect(await d.store.stats()).toMatchObject({ pending: 300, deadLetters: 0 });
     // Readiness is about accepting; /health/delivery tells the monitor.
     await request(d.url).get('/health/ready').expect(200);
     const delivery = await request(d.url).get('/health/delivery').expect(503);
     expect(delivery.body.error.braze).toMatchObject({ status: 'down', paused: { '/users/identify': 'HTTP 401: Invalid API Key' } });
 
-    // Probes: one /users/identify request per probe period (the held objects are deferred a period each time).
+    // Probes: one /users/identify request per probe period (the held objects are deferred a period each time);
+    // only the first round's requests, sent before any answer came back, go out together.
     const before = identifyRequests().length;
-    await eventually(() => identifyRequests().length >= before + 3, 'three more probes', 20_000);
-    const at = identifyRequests().map((r) => r.at);
+    await eventually(() => identifyRequests().length >= before + 4, 'four more probes', 20_000);
+    const at = identifyRequests().slice(before - 1).map((r) => r.at);
     for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(PROBE_MS - 5);
     expect(identifyRequests().every((r) => r.status === 401)).toBe(true);
 

@@ -243,4 +243,5 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'INBOX_EXPANDER',
   'INBOX_EXPAND_BATCH',
   'INBOX_EXPAND_SHARE_PERCENT',
+  'STALL_AFTER_MS',
 ]);

@@ -1,11 +1,11 @@
 import { MergeMemory } from '../queue/ports/merge-memory.port';
 import { Lease, Settlement, WorkId, WorkItem, WorkQueue } from '../queue/ports/work-queue.port';
 import { BrazeBudget } from '../queue/ports/braze-budget.port';
+import { LoopHealth, LoopState } from '../observability/loop-health';
 import { backoffMs, classify, FailedObject, Outcome } from './braze-response';
 import { BrazeSender } from './braze-sender';
 import { BudgetGate } from './budget-gate';
 import { LocalBudget } from './local-budget';
-import { LoopHealth, LoopState } from '../observability/loop-health';
 import { keepExtending } from './lease-keeper';
 import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, roundLimits } from './pack';
 
@@ -318,11 +318,11 @@ export class DeliveryWorker {
   private async sendOne(request: PackedRequest, round: RoundSettlement, depth = 0): Promise<boolean> {
     // Once stopping, nothing new goes out (a round's later requests, a split's halves): unsettled, it goes back to the queue.
     if (this.stopping) return false;
-    const probe = await this.mayGo(request, round);
-    if (probe === null) return false;
+    const way = await this.wayOf(request, round);
+    if (way === 'held') return false;
     if (!(await this.gate.waitToSend(request.endpoint, this.stopped, () => this.stopping)) || this.stopping) return false;
     // Paused while it waited for the budget (another request's answer): held back like the others.
-    if (!probe && this.gate.isPaused(request.endpoint)) return this.holdBack(request, round);
+    if (way === 'open' && this.gate.isPaused(request.endpoint)) return this.holdBack(request, round);
     const started = performance.now();
     const sentAt = this.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });
@@ -338,19 +338,19 @@ export class DeliveryWorker {
   }
 
   /**
-   * Whether a request may go out: false when its endpoint is open, true when it goes as the
-   * round's probe of its paused endpoint (one per endpoint and round, and one instance per
-   * probe period); null when it is held back (deferred).
+   * How a request goes: `open`, its endpoint is not paused; `probe`, it is the round's probe
+   * of its paused endpoint (one per endpoint and round, and one instance per probe period);
+   * `held`, it is held back (deferred) with the rest of its paused endpoint's work.
    */
-  private async mayGo(request: PackedRequest, round: RoundSettlement): Promise<boolean | null> {
+  private async wayOf(request: PackedRequest, round: RoundSettlement): Promise<'open' | 'probe' | 'held'> {
     const endpoint = request.endpoint;
-    if (!this.gate.isPaused(endpoint)) return false;
+    if (!this.gate.isPaused(endpoint)) return 'open';
     if (!round.probed.has(endpoint)) {
       round.probed.add(endpoint);
-      if (await this.gate.claimProbe(endpoint)) return true;
+      if (await this.gate.claimProbe(endpoint)) return 'probe';
     }
     this.holdBack(request, round);
-    return null;
+    return 'held';
   }
 
   /**

@@ -57,4 +57,5 @@ export type FromExpander =
   | ExpandedReport
   | { readonly type: 'warn'; readonly message: string }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'idle'; readonly untilKicked: boolean };
+  /** Nothing to expand up to `writeEnd`, the local inbox's end as the thread last heard it (SQLite only). */
+  | { readonly type: 'idle'; readonly untilKicked: boolean; readonly writeEnd?: LogPosition };

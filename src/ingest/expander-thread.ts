@@ -104,7 +104,10 @@ export class ExpanderThread {
       } else if (message.type === 'failed') {
         this.report.failed?.(message.message);
       } else {
-        this.report.idle?.(message.untilKicked);
+        // Appends the thread has not heard of yet are work: it rests only once it has caught up with them.
+        const local = this.store.local;
+        const caughtUp = !local || JSON.stringify(message.writeEnd) === JSON.stringify(local.writeEnd());
+        this.report.idle?.(message.untilKicked && caughtUp);
       }
     });
     worker.on('error', (error) => {

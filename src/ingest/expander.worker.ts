@@ -66,7 +66,7 @@ const opened = openEnds(data.store, () => writeEnd!).then((ends) => {
     expanded: (report) => post({ type: 'expanded', ...report }),
     warn: (message) => post({ type: 'warn', message }),
     failed: (message) => post({ type: 'failed', message }),
-    idle: (untilKicked) => post({ type: 'idle', untilKicked }),
+    idle: (untilKicked) => post({ type: 'idle', untilKicked, writeEnd }),
   });
   expander.start();
   return { ends, expander };

@@ -59,6 +59,8 @@ export interface DeliveryConfig {
   readonly expandBatch: number;
   /** The share of its time the expansion thread takes while requests saturate the request path's event loop, in percent. */
   readonly expandSharePercent: number;
+  /** After how long without progress a loop with work (the expansion, delivery) counts as stalled, on /health/delivery and the metrics. */
+  readonly stallAfterMs: number;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
     expandBatch: int('INBOX_EXPAND_BATCH', 1000, 1, 100_000),
     expandSharePercent: int('INBOX_EXPAND_SHARE_PERCENT', 10, 1, 100),
+    stallAfterMs: int('STALL_AFTER_MS', 120_000, 1000, 86_400_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -246,4 +249,5 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'INBOX_EXPANDER',
   'INBOX_EXPAND_BATCH',
   'INBOX_EXPAND_SHARE_PERCENT',
+  'STALL_AFTER_MS',
 ]);

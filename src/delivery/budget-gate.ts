@@ -7,15 +7,18 @@ export const familyOf = (endpoint: string): string => (endpoint === '/users/trac
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+const NONE: ReadonlyMap<string, string> = new Map();
+
 /**
  * The worker's side of the Braze budget: the wait before each request, what Braze's answer
- * means for the budget and the pause, and the pause as this instance knows it (health and
- * the paused metric read it), brought up to date before each round and whenever another
- * instance pauses or resumes.
+ * means for the budget and the pauses, and the paused endpoints as this instance knows them
+ * (health and the paused metric read them), brought up to date before each round and
+ * whenever another instance pauses or resumes one. A pause holds one endpoint: Braze grants
+ * a key each endpoint's permission on its own.
  */
 export class BudgetGate {
-  /** Why delivery is paused, or null. */
-  pauseReason: string | null = null;
+  /** The paused endpoints and why. */
+  pauses: ReadonlyMap<string, string> = NONE;
 
   constructor(
     private readonly budget: BrazeBudget,
@@ -26,19 +29,23 @@ export class BudgetGate {
   ) {}
 
   get paused(): boolean {
-    return this.pauseReason !== null;
+    return this.pauses.size > 0;
+  }
+
+  isPaused(endpoint: string): boolean {
+    return this.pauses.has(endpoint);
   }
 
   /** Hears the pauses and resumes of other instances, then calls `changed`; returns how to stop. */
   listen(changed: () => void): () => void {
     return this.budget.onChange(() => {
-      this.refresh().then(changed, (error: unknown) => this.log.warn(`reading the shared pause failed: ${messageOf(error)}`));
+      this.refresh().then(changed, (error: unknown) => this.log.warn(`reading the shared pauses failed: ${messageOf(error)}`));
     });
   }
 
-  /** The pause as the budget has it now. */
+  /** The pauses as the budget has them now. */
   async refresh(): Promise<void> {
-    this.show(await this.budget.pauseReason());
+    this.show(await this.budget.pauses());
   }
 
   /** Waits until a request to `endpoint` may go out; false when `stopping()` cut the wait short. */
@@ -65,25 +72,32 @@ export class BudgetGate {
     try {
       await this.budget.observe(family, rateLimitOf(reply));
       if (outcome.kind === 'retry' && !('networkError' in reply) && reply.status === 429 && outcome.retryAfterMs !== null) await this.budget.block(family, this.now() + outcome.retryAfterMs);
-      if (outcome.kind === 'pause') await this.budget.pause(outcome.reason);
-      else if (outcome.kind === 'delivered' && this.paused) await this.budget.resume(sentAt);
+      if (outcome.kind === 'pause') await this.budget.pause(endpoint, outcome.reason);
+      else if (outcome.kind === 'delivered' && this.isPaused(endpoint)) await this.budget.resume(endpoint, sentAt);
       else return;
       await this.refresh();
     } catch (error) {
       this.log.warn(`the Braze budget could not be updated: ${messageOf(error)}`);
-      if (outcome.kind === 'pause') this.show(outcome.reason);
+      if (outcome.kind === 'pause') this.show(new Map([...this.pauses, [endpoint, outcome.reason]]));
     }
   }
 
-  /** Whether this instance sends the next probe of a paused key (one instance per probe period). */
-  claimProbe(): Promise<boolean> {
-    return this.budget.claimProbe(this.probeMs);
+  /** Whether this instance sends the next probe of a paused endpoint (one instance per probe period). */
+  claimProbe(endpoint: string): Promise<boolean> {
+    return this.budget.claimProbe(endpoint, this.probeMs);
   }
 
-  private show(reason: string | null): void {
-    if (reason !== null && !this.paused) this.log.error(`delivery PAUSED: Braze rejected the API key (${reason}). Nothing is discarded; retrying every ${this.probeMs} ms.`);
-    if (reason === null && this.paused) this.log.log('delivery resumed: Braze accepts the API key again');
-    if ((reason !== null) !== this.paused) this.observer.paused?.(reason !== null);
-    this.pauseReason = reason;
+  private show(next: ReadonlyMap<string, string>): void {
+    for (const [endpoint, reason] of next) {
+      if (this.pauses.has(endpoint)) continue;
+      this.log.error(`delivery to ${endpoint} PAUSED: Braze refused the API key for it (${reason}). Nothing is discarded, the other endpoints go on; probing every ${this.probeMs} ms.`);
+      this.observer.paused?.(endpoint, true);
+    }
+    for (const endpoint of this.pauses.keys()) {
+      if (next.has(endpoint)) continue;
+      this.log.log(`delivery to ${endpoint} resumed: Braze accepts the API key for it again`);
+      this.observer.paused?.(endpoint, false);
+    }
+    this.pauses = next;
   }
 }

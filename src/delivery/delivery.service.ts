@@ -1,5 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { STALL_CHECK_MS } from '../observability/loop-health';
 import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
@@ -21,6 +22,7 @@ export class DeliveryService {
   private readonly sender: BrazeSender;
   private readonly logger = new Logger('Delivery');
   private pruneTimer: NodeJS.Timeout | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -40,7 +42,7 @@ export class DeliveryService {
     const limits = trackLimits(d.trackBatchShape, d.trackBatchSize);
     // Dry-run objects are not delivered: their own counter, so dashboards do not count them as sent.
     const dryRun = this.sender.dryRun;
-    const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000, owner: ownerId(), leaseTtlMs: d.leaseTtlMs };
+    const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000, owner: ownerId(), leaseTtlMs: d.leaseTtlMs, stallMs: d.stallAfterMs };
     this.worker = new DeliveryWorker({ queue, merges, budget }, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
       request: (endpoint, statusClass, seconds) => {
         metrics.brazeRequests.inc({ endpoint, status_class: dryRun ? 'dry_run' : statusClass });
@@ -50,7 +52,8 @@ export class DeliveryService {
       retried: (n) => metrics.retries.inc(n),
       deadLettered: (n) => metrics.deadLettered.inc(n),
       rateLimitWait: () => metrics.rateLimitWaits.inc(),
-      paused: (paused) => metrics.deliveryPaused.set(paused ? 1 : 0),
+      paused: (endpoint, paused) => metrics.deliveryPaused.set({ endpoint }, paused ? 1 : 0),
+      stalled: (state) => metrics.loopStalled.set({ loop: 'delivery' }, state.stalled ? 1 : 0),
     });
   }
 
@@ -64,11 +67,15 @@ export class DeliveryService {
     // Deduplication entries older than 24 hours are forgotten, so the table stays bounded.
     this.pruneTimer = setInterval(() => void this.queue.prune().catch((error: Error) => this.logger.warn(`pruning deduplication entries failed: ${error.message}`)), 10 * 60_000);
     this.pruneTimer.unref();
+    // A stall is seen (logged, counted) when it happens, not when someone asks.
+    this.stallTimer = setInterval(() => this.worker.health.check(), STALL_CHECK_MS);
+    this.stallTimer.unref();
   }
 
   /** Lets in-flight requests settle; the store stays open for whoever closes it. */
   async stop(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.stallTimer) clearInterval(this.stallTimer);
     await this.worker.stop();
     if (this.sender instanceof HttpBrazeSender) this.sender.close();
   }

@@ -1,12 +1,13 @@
 import { MergeMemory } from '../queue/ports/merge-memory.port';
 import { Lease, Settlement, WorkId, WorkItem, WorkQueue } from '../queue/ports/work-queue.port';
 import { BrazeBudget } from '../queue/ports/braze-budget.port';
+import { LoopHealth, LoopState } from '../observability/loop-health';
 import { backoffMs, classify, FailedObject, Outcome } from './braze-response';
 import { BrazeSender } from './braze-sender';
 import { BudgetGate } from './budget-gate';
 import { LocalBudget } from './local-budget';
 import { keepExtending } from './lease-keeper';
-import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, perUserCap, roundLimits } from './pack';
+import { halves, objectsPerTrackRequest, pack, PackedRequest, PackLimits, roundLimits } from './pack';
 
 export interface WorkerOptions {
   readonly flushMs: number;
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   readonly owner: string;
   /** How long a lease holds without being extended; requests in flight extend it every third of that. */
   readonly leaseTtlMs: number;
+  /** After how long without progress the worker counts as stalled (health, metrics); default 2 minutes. */
+  readonly stallMs?: number;
 }
 
 /** The store's side of delivery, as ports. */
@@ -35,8 +38,11 @@ interface RoundSettlement extends Settlement {
   readonly ack: WorkId[];
   readonly retry: { id: WorkId; notBefore: number }[];
   readonly deadLetter: { id: WorkId; reason: string; status: number | null }[];
+  readonly defer: { id: WorkId; notBefore: number }[];
   /** The /users/identify pairs Braze merged in the round. */
   readonly merged: string[];
+  /** The paused endpoints whose probe the round has asked for (won or not): one per endpoint. */
+  readonly probed: Set<string>;
 }
 
 const NONE_MERGED: ReadonlySet<string> = new Set();
@@ -67,8 +73,10 @@ export interface DeliveryObserver {
   retried?(objects: number): void;
   deadLettered?(objects: number): void;
   rateLimitWait?(ms: number): void;
-  /** Delivery paused (true) or resumed (false). */
-  paused?(paused: boolean): void;
+  /** Delivery to `endpoint` paused (true) or resumed (false). */
+  paused?(endpoint: string, paused: boolean): void;
+  /** The worker stalled or recovered (see LoopHealth). */
+  stalled?(state: LoopState): void;
 }
 
 /**
@@ -76,15 +84,17 @@ export interface DeliveryObserver {
  * concurrency, and settles the round's objects in one step: delivered, retried later,
  * dead-lettered with Braze's reason, or back in the queue. Requests wait for the Braze
  * budget (one for every instance on a shared store; see BudgetGate). A 401/403 (or a 404
- * naming the key) pauses everything until a probe succeeds. A request Braze refuses whole
+ * naming the key) pauses the request's endpoint until a probe to it succeeds: its objects
+ * are deferred a probe period at a time, so their users' later objects wait behind them,
+ * and every other user's work goes on. A request Braze refuses whole
  * for its content (400/413) is split in halves, sent left then right, down to the single
  * objects at fault.
  */
 export class DeliveryWorker {
   readonly counters: DeliveryCounters = { objectsDelivered: 0, objectsDeadLettered: 0, objectsRetried: 0, mergesSkipped: 0, requests: {} };
   private running = false;
-  /** While the probe round of a paused key runs: the only requests that go out during a pause. */
-  private probing = false;
+  /** The loop's progress, for health and the stalled metric. */
+  readonly health: LoopHealth;
   /** Grows while leases come back empty (all waiting on retries), so a big blocked backlog is not rescanned every flush. */
   private idleMs = 0;
   /** Rounds failed in a row. */
@@ -113,7 +123,14 @@ export class DeliveryWorker {
   ) {
     this.queue = store.queue;
     this.merges = store.merges;
-    this.gate = new BudgetGate(store.budget ?? new LocalBudget(now), now, options.pauseProbeMs, log, observer);
+    this.health = new LoopHealth(now, options.stallMs ?? 120_000, (state) => {
+      if (state.stalled) log.error(`delivery STALLED: ${state.reason}`);
+      else log.log('delivery makes progress again');
+      observer.stalled?.(state);
+    });
+    // Waiting for Braze's rate limit is not a stall, however long Braze asks for.
+    const waits = { ...observer, rateLimitWait: (ms: number) => (this.health.waiting(ms), observer.rateLimitWait?.(ms)) };
+    this.gate = new BudgetGate(store.budget ?? new LocalBudget(now), now, options.pauseProbeMs, log, waits);
   }
 
   get status(): Status {
@@ -121,9 +138,14 @@ export class DeliveryWorker {
     return this.gate.paused ? 'paused' : 'running';
   }
 
-  /** Why delivery is paused (Braze rejected the key), or null. */
+  /** Why delivery is paused (Braze refused the key for an endpoint), or null: the first paused endpoint's reason. */
   get pauseReason(): string | null {
-    return this.gate.pauseReason;
+    return this.gate.pauses.values().next().value ?? null;
+  }
+
+  /** The paused endpoints and why. */
+  get pauses(): ReadonlyMap<string, string> {
+    return this.gate.pauses;
   }
 
   start(): void {
@@ -181,17 +203,15 @@ export class DeliveryWorker {
       try {
         await this.sweepIfDue();
         await this.gate.refresh();
-        if (this.gate.paused) {
-          await this.sleep(this.options.pauseProbeMs);
-          if (this.stopping) break;
-          // A small probe, by one instance per period: if the key works again, delivery resumes everywhere.
-          if (this.gate.paused && (await this.gate.claimProbe())) await this.probe();
-          continue;
-        }
         const leased = await this.round(this.roundSize);
         this.recovered();
+        if (leased > 0) this.health.progressed();
+        else this.health.idle();
         this.idleMs = leased > 0 ? this.options.flushMs : Math.min(Math.max(this.idleMs * 2, this.options.flushMs), MAX_IDLE_MS);
-        if (leased < this.roundSize && !this.stopping) await this.sleep(this.idleMs);
+        if (leased < this.roundSize && !this.stopping) {
+          this.health.waiting(this.idleMs); // resting between rounds is not a stall
+          await this.sleep(this.idleMs);
+        }
         if (this.nudged && !this.stopping) {
           this.nudged = false;
           await this.sleep(this.options.flushMs); // let the new batch fill before leasing
@@ -210,6 +230,7 @@ export class DeliveryWorker {
   private failed(error: unknown): number {
     this.failures++;
     const why = error instanceof Error ? error.message : String(error);
+    this.health.failed(why);
     if (this.failures === 1 || this.failures % 20 === 0) this.log.error(`delivery round failed${this.failures > 1 ? ` (${this.failures} in a row)` : ''}, trying again: ${why}`);
     return Math.min(this.options.flushMs * 2 ** Math.min(this.failures - 1, 16), MAX_IDLE_MS);
   }
@@ -218,15 +239,6 @@ export class DeliveryWorker {
     if (this.failures === 0) return;
     this.log.warn(`delivery rounds work again, after ${this.failures} failed`);
     this.failures = 0;
-  }
-
-  private async probe(): Promise<void> {
-    this.probing = true;
-    try {
-      await this.round(perUserCap(this.options.limits));
-    } finally {
-      this.probing = false;
-    }
   }
 
   /** Expired leases (a stalled or dead owner's) back in the queue, every half lease TTL. */
@@ -248,7 +260,7 @@ export class DeliveryWorker {
     const ttl = this.options.leaseTtlMs;
     const lease = await this.queue.lease(this.options.owner, roundLimits(this.options.limits, limit), ttl);
     if (lease.items.length === 0) return 0;
-    const round: RoundSettlement = { ack: [], retry: [], deadLetter: [], merged: [] };
+    const round: RoundSettlement = { ack: [], retry: [], deadLetter: [], defer: [], merged: [], probed: new Set() };
     const stopExtending = keepExtending(this.queue, lease, ttl, this.log);
     try {
       await this.deliver(lease.items, round);
@@ -304,9 +316,13 @@ export class DeliveryWorker {
 
   /** Sends one request and records its objects' fate in the round; true when every one of them is settled for good (delivered or dead-lettered). */
   private async sendOne(request: PackedRequest, round: RoundSettlement, depth = 0): Promise<boolean> {
-    // Once stopping or paused, nothing new goes out (a round's later requests, a split's halves): unsettled, it goes back to the queue.
-    const held = () => this.stopping || (this.gate.paused && !this.probing);
-    if (held() || !(await this.gate.waitToSend(request.endpoint, this.stopped, () => this.stopping)) || held()) return false;
+    // Once stopping, nothing new goes out (a round's later requests, a split's halves): unsettled, it goes back to the queue.
+    if (this.stopping) return false;
+    const way = await this.wayOf(request, round);
+    if (way === 'held') return false;
+    if (!(await this.gate.waitToSend(request.endpoint, this.stopped, () => this.stopping)) || this.stopping) return false;
+    // Paused while it waited for the budget (another request's answer): held back like the others.
+    if (way === 'open' && this.gate.isPaused(request.endpoint)) return this.holdBack(request, round);
     const started = performance.now();
     const sentAt = this.now();
     const reply = await this.sender.send({ endpoint: request.endpoint, body: request.body });
@@ -315,9 +331,38 @@ export class DeliveryWorker {
     const statusClass = 'networkError' in reply ? 'network' : `${Math.floor(reply.status / 100)}xx`;
     this.counters.requests[statusClass] = (this.counters.requests[statusClass] ?? 0) + 1;
     this.observer.request?.(request.endpoint, statusClass, (performance.now() - started) / 1000);
+    this.health.progressed();
     if (outcome.kind === 'split') return this.split(request, round, outcome, depth);
     this.settle(request, round, outcome, 'networkError' in reply ? null : reply.status);
     return outcome.kind === 'delivered' || outcome.kind === 'reject';
+  }
+
+  /**
+   * How a request goes: `open`, its endpoint is not paused; `probe`, it is the round's probe
+   * of its paused endpoint (one per endpoint and round, and one instance per probe period);
+   * `held`, it is held back (deferred) with the rest of its paused endpoint's work.
+   */
+  private async wayOf(request: PackedRequest, round: RoundSettlement): Promise<'open' | 'probe' | 'held'> {
+    const endpoint = request.endpoint;
+    if (!this.gate.isPaused(endpoint)) return 'open';
+    if (!round.probed.has(endpoint)) {
+      round.probed.add(endpoint);
+      if (await this.gate.claimProbe(endpoint)) return 'probe';
+    }
+    this.holdBack(request, round);
+    return 'held';
+  }
+
+  /**
+   * A request to a paused endpoint, held back: its objects are deferred a probe period, with
+   * no attempt counted. Deferred rather than left unsettled, so that the next rounds lease
+   * other users' work instead of the same held objects again; their users' later objects
+   * stay behind them, in order.
+   */
+  private holdBack(request: PackedRequest, round: RoundSettlement): false {
+    const notBefore = this.now() + this.options.pauseProbeMs;
+    for (const p of request.placed) round.defer.push({ id: p.item.id, notBefore });
+    return false;
   }
 
   /**
@@ -377,7 +422,8 @@ export class DeliveryWorker {
         return;
       }
       case 'pause':
-        // Unsettled: back to the queue with the round; the gate paused delivery.
+        // The gate paused the endpoint: held back with the rest of its work.
+        this.holdBack(request, round);
         return;
       case 'reject':
         for (const id of ids) round.deadLetter.push({ id, reason: outcome.reason, status });

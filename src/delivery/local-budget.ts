@@ -3,12 +3,13 @@ import { RateLimiter } from './rate-limiter';
 
 /**
  * The budget of one instance alone (the embedded store): a rate limiter per endpoint
- * family and the pause, in memory. What it knows of the workspace's budget comes from
+ * family and the pauses per endpoint, in memory. What it knows of the workspace's budget comes from
  * Braze's answers only; no one else pauses or probes, so every probe is this instance's.
  */
 export class LocalBudget implements BrazeBudget {
   private readonly limiters = new Map<string, RateLimiter>();
-  private current: { reason: string; since: number } | null = null;
+  /** The paused endpoints: why, and since when. */
+  private readonly paused = new Map<string, { reason: string; since: number }>();
 
   constructor(private readonly now: () => number) {}
 
@@ -34,20 +35,20 @@ export class LocalBudget implements BrazeBudget {
     this.limiterFor(family).block(Math.min(until, this.now() + MAX_BUDGET_WAIT_MS));
   }
 
-  async pause(reason: string): Promise<boolean> {
-    const first = this.current === null;
-    this.current = { reason, since: this.current?.since ?? this.now() };
-    return first;
+  async pause(endpoint: string, reason: string): Promise<boolean> {
+    const current = this.paused.get(endpoint);
+    this.paused.set(endpoint, { reason, since: current?.since ?? this.now() });
+    return current === undefined;
   }
 
-  async resume(sentAt: number): Promise<boolean> {
-    if (this.current === null || sentAt < this.current.since) return false;
-    this.current = null;
-    return true;
+  async resume(endpoint: string, sentAt: number): Promise<boolean> {
+    const current = this.paused.get(endpoint);
+    if (current === undefined || sentAt < current.since) return false;
+    return this.paused.delete(endpoint);
   }
 
-  async pauseReason(): Promise<string | null> {
-    return this.current?.reason ?? null;
+  async pauses(): Promise<ReadonlyMap<string, string>> {
+    return new Map([...this.paused].map(([endpoint, { reason }]) => [endpoint, reason]));
   }
 
   async claimProbe(): Promise<boolean> {

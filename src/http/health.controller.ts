@@ -2,14 +2,20 @@ import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DeliveryService } from '../delivery/delivery.service';
+import { ExpansionService } from '../ingest/expansion.service';
 import { MappingRegistry } from '../mapping/mapping.registry';
+import { LoopHealth } from '../observability/loop-health';
 import { REQUEST_INBOX, RequestInbox } from '../queue/ports/request-inbox.port';
 import { WORK_QUEUE, WorkQueue } from '../queue/ports/work-queue.port';
 
 /**
- * Liveness and readiness. Ready: a mapping plan is loaded, the queue store answers, and
- * Braze has not rejected the key. A refused reload does not make the service unready: the
- * last good plan serves, and GET /v1/mappings shows the refusal.
+ * Liveness, readiness and delivery. Ready means "can accept": a mapping plan is loaded and
+ * the stores answer. What Braze or delivery does is not readiness: accepted messages wait in
+ * the durable queue, and taking every instance out of a load balancer because Braze refuses
+ * the key (or the expansion stalls, which every instance on one store shares) would turn a
+ * delivery problem into lost ingestion. GET /health/delivery reports that, for a monitor.
+ * A refused reload does not make the service unready either: the last good plan serves, and
+ * GET /v1/mappings shows the refusal.
  */
 @ApiTags('operations')
 @Controller('health')
@@ -21,6 +27,7 @@ export class HealthController {
     @Inject(REQUEST_INBOX) private readonly inbox: RequestInbox,
     @Optional() @Inject(WORK_QUEUE) private readonly queue?: WorkQueue,
     @Optional() private readonly delivery?: DeliveryService,
+    @Optional() private readonly expansion?: ExpansionService,
   ) {}
 
   @Get('live')
@@ -32,7 +39,7 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Mappings loaded, queue store open, Braze key not rejected' })
+  @ApiOperation({ summary: 'Can accept: mappings loaded, the stores answer (delivery state is /health/delivery)' })
   ready() {
     return this.health.check([
       () => {
@@ -52,12 +59,31 @@ export class HealthController {
           return check.down({ error: (error as Error).message });
         }
       },
+      // Shown, never down: see /health/delivery.
+      () => this.indicator.check('delivery').up({ delivery: this.delivery?.worker.status ?? 'off', dryRun: this.delivery?.dryRun ?? false }),
+    ]);
+  }
+
+  @Get('delivery')
+  @HealthCheck()
+  @ApiOperation({ summary: 'For monitoring, not a load balancer: 503 while Braze refuses the key for an endpoint, or the expansion or delivery is stalled' })
+  deliveryState() {
+    return this.health.check([
       () => {
         const check = this.indicator.check('braze');
-        const worker = this.delivery?.worker;
-        if (worker?.status === 'paused') return check.down({ reason: worker.pauseReason });
-        return check.up({ delivery: worker?.status ?? 'off', dryRun: this.delivery?.dryRun ?? false });
+        const pauses = Object.fromEntries(this.delivery?.worker.pauses ?? []);
+        const details = { dryRun: this.delivery?.dryRun ?? false, paused: pauses };
+        return Object.keys(pauses).length > 0 ? check.down(details) : check.up(details);
       },
+      () => this.loop('expansion', this.expansion?.health),
+      () => this.loop('delivery', this.delivery?.worker.status === 'stopped' ? undefined : this.delivery?.worker.health),
     ]);
+  }
+
+  private loop(name: string, health: LoopHealth | undefined) {
+    const check = this.indicator.check(name);
+    if (!health) return check.up({ running: false });
+    const state = health.check();
+    return state.stalled ? check.down({ ...state }) : check.up({ ...state });
   }
 }

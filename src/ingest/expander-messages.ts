@@ -53,4 +53,9 @@ export type ToExpander =
 export type ExpandedReport = ExpansionReport & { readonly type: 'expanded' };
 
 /** From the thread to the service. */
-export type FromExpander = ExpandedReport | { readonly type: 'warn'; readonly message: string };
+export type FromExpander =
+  | ExpandedReport
+  | { readonly type: 'warn'; readonly message: string }
+  | { readonly type: 'failed'; readonly message: string }
+  /** Nothing to expand up to `writeEnd`, the local inbox's end as the thread last heard it (SQLite only). */
+  | { readonly type: 'idle'; readonly untilKicked: boolean; readonly writeEnd?: LogPosition };

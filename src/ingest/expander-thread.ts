@@ -9,6 +9,12 @@ export interface ExpanderThreadReport {
   expanded(report: ExpansionReport): void;
   warn(message: string): void;
   error(message: string): void;
+  /** For the expansion's health: a transaction failed, or the thread did. */
+  failed?(message: string): void;
+  /** Nothing to expand; `untilWork`: nothing expected before the next append. */
+  idle?(untilWork: boolean): void;
+  /** Requests were appended to the local inbox. */
+  appended?(): void;
 }
 
 // A worker runs JavaScript: under ts-jest, which runs this file from source, the build's copy (`npm test` builds first).
@@ -48,7 +54,11 @@ export class ExpanderThread {
     this.stopping = false;
     this.unsubscribe = this.mappings.onSwap((next) => this.send({ type: 'mappings', sources: next.sources }));
     const local = this.store.local;
-    if (local) local.onAccepted = () => this.send({ type: 'appended', writeEnd: local.writeEnd() });
+    if (local)
+      local.onAccepted = () => {
+        this.report.appended?.();
+        this.send({ type: 'appended', writeEnd: local.writeEnd() });
+      };
     this.stopReporting = reportLoopLoad((saturated) => this.send({ type: 'load', saturated: (this.saturated = saturated) }));
     this.spawn();
   }
@@ -91,9 +101,19 @@ export class ExpanderThread {
         this.report.expanded(message);
       } else if (message.type === 'warn') {
         this.report.warn(message.message);
+      } else if (message.type === 'failed') {
+        this.report.failed?.(message.message);
+      } else {
+        // Appends the thread has not heard of yet are work: it rests only once it has caught up with them.
+        const local = this.store.local;
+        const caughtUp = !local || JSON.stringify(message.writeEnd) === JSON.stringify(local.writeEnd());
+        this.report.idle?.(message.untilKicked && caughtUp);
       }
     });
-    worker.on('error', (error) => this.report.error(`the inbox expansion thread failed: ${error.message}`));
+    worker.on('error', (error) => {
+      this.report.error(`the inbox expansion thread failed: ${error.message}`);
+      this.report.failed?.(`the expansion thread failed: ${error.message}`);
+    });
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = null;
       if (this.stopping) return;

@@ -66,6 +66,8 @@ const opened = openEnds(data.store, () => writeEnd!).then((ends) => {
   const expander = new InboxExpander(ends, () => plan, { batchMessages: data.batchMessages, shareUnderLoad: data.shareUnderLoad, saturated: () => saturated }, {
     expanded: (report) => post({ type: 'expanded', ...report }),
     warn: (message) => post({ type: 'warn', message }),
+    failed: (message) => post({ type: 'failed', message }),
+    idle: (untilKicked) => post({ type: 'idle', untilKicked, writeEnd }),
   });
   expander.start();
   return { ends, expander };

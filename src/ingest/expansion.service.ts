@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MappingRegistry } from '../mapping/mapping.registry';
+import { Clock, CLOCK } from '../clock';
+import { LoopHealth, STALL_CHECK_MS } from '../observability/loop-health';
 import { Metrics } from '../observability/metrics';
 import { ExpansionStore } from './expander-messages';
 import { ExpanderThread } from './expander-thread';
@@ -24,6 +26,9 @@ export const EXPANSION_STORE = Symbol('ExpansionStore');
 export class ExpansionService {
   private readonly thread: ExpanderThread;
   private readonly logger = new Logger('Expansion');
+  /** Whether accepted requests are being made into work: for /health/delivery and the stalled metric. */
+  readonly health: LoopHealth;
+  private stallTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -31,8 +36,14 @@ export class ExpansionService {
     mappings: MappingRegistry,
     metrics: Metrics,
     @Inject(NEW_WORK_SIGNAL) newWork: NewWorkSignal,
+    @Inject(CLOCK) clock: Clock,
   ) {
     const d = config.delivery;
+    const health = (this.health = new LoopHealth(() => clock.now().getTime(), d.stallAfterMs, (state) => {
+      if (state.stalled) this.logger.error(`inbox expansion STALLED: ${state.reason}; accepted requests wait in the inbox`);
+      else this.logger.log('inbox expansion makes progress again');
+      metrics.loopStalled.set({ loop: 'expansion' }, state.stalled ? 1 : 0);
+    }));
     this.thread = new ExpanderThread(
       store,
       mappings,
@@ -45,7 +56,11 @@ export class ExpansionService {
           for (const [code, n] of report.dropped) metrics.dropped.inc({ code }, n);
           metrics.deadLettered.inc(report.refused);
           if (report.messages > report.duplicates + report.refused) newWork.queued();
+          health.progressed();
         },
+        failed: (message) => health.failed(message),
+        idle: (untilWork) => health.idle(untilWork),
+        appended: () => health.workArrived(),
         warn: (message) => this.logger.warn(message),
         error: (message) => this.logger.error(message),
       },
@@ -56,10 +71,13 @@ export class ExpansionService {
     // What opening the inbox found (a torn tail cut, a read position clamped) is the expansion's to say.
     for (const note of this.store.local?.notes ?? []) this.logger.warn(note);
     this.thread.start();
+    this.stallTimer = setInterval(() => this.health.check(), STALL_CHECK_MS);
+    this.stallTimer.unref();
   }
 
   /** Lets the current transaction finish; what the inbox still holds waits in its store. */
   stop(): Promise<void> {
+    if (this.stallTimer) clearInterval(this.stallTimer);
     return this.thread.stop();
   }
 }

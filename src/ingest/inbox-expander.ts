@@ -37,6 +37,10 @@ export interface ExpanderObserver {
   /** Called after each transaction has committed. */
   expanded?(report: ExpansionReport): void;
   warn?(message: string): void;
+  /** A transaction failed (it is tried again): for the expansion's health. */
+  failed?(message: string): void;
+  /** The inbox had nothing to expand; `untilKicked`: the expansion rests until `kick()`, instead of reading on. */
+  idle?(untilKicked: boolean): void;
 }
 
 /** Admits a stored request again, with the plan of now, exactly as the request path admitted it. */
@@ -205,6 +209,7 @@ export class InboxExpander {
         // The store is busy or failing: the requests stay in the inbox and are tried again,
         // every second at first and then less often, and an outage is a few log lines.
         this.failures++;
+        this.observer.failed?.(error instanceof Error ? error.message : String(error));
         const waitMs = Math.min(1000 * 2 ** Math.min(this.failures - 1, 3), 5000);
         if (this.failures === 1 || this.failures % 20 === 0) {
           this.observer.warn?.(`inbox expansion failed${this.failures > 1 ? ` (${this.failures} in a row)` : ''}, retrying in ${waitMs / 1000} s: ${error instanceof Error ? error.message : String(error)}`);
@@ -218,6 +223,7 @@ export class InboxExpander {
       }
       // An inbox that follows others' appends is read on (its read waits); any other waits for a kick.
       if (report === null) {
+        this.observer.idle?.(!this.ends.inbox.follows);
         if (this.ends.inbox.follows) continue;
         return;
       }

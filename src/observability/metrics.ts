@@ -1,7 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OutputKind } from '../engine/output-kinds';
 import { DROP_CODE_NAMES } from '../ingest/drop-codes';
 
 export const METRICS_PREFIX = 'segment_braze_';
+
+/** Every endpoint the mapping can send to, so each has a paused series from the start. */
+const BRAZE_ENDPOINTS: readonly OutputKind['endpoint'][] = ['/users/track', '/users/identify', '/users/alias/new'];
 
 /** Read at each scrape; the store may answer asynchronously. */
 export interface QueueGauges {
@@ -29,7 +33,9 @@ export class Metrics {
   readonly objectsDelivered = new Counter({ name: `${this.p}braze_objects_delivered_total`, help: 'Objects Braze accepted', registers: [this.registry] });
   readonly objectsDryRun = new Counter({ name: `${this.p}braze_objects_dry_run_total`, help: 'Objects built in dry-run and kept, not sent to Braze', registers: [this.registry] });
   /** Set by delivery as it pauses and resumes (it is not read from the worker, which depends on these metrics). */
-  readonly deliveryPaused = new Gauge({ name: `${this.p}delivery_paused`, help: '1 while Braze rejects the API key', registers: [this.registry] });
+  readonly deliveryPaused = new Gauge({ name: `${this.p}delivery_paused`, help: '1 while Braze refuses the API key for the endpoint (delivery to it is paused; the other endpoints go on)', labelNames: ['endpoint'] as const, registers: [this.registry] });
+  /** Set by the loops themselves as they stall and recover (src/observability/loop-health.ts). */
+  readonly loopStalled = new Gauge({ name: `${this.p}loop_stalled`, help: '1 while the loop (expansion, delivery) has work or keeps failing and has made no progress for STALL_AFTER_MS', labelNames: ['loop'] as const, registers: [this.registry] });
   readonly retries = new Counter({ name: `${this.p}delivery_retries_total`, help: 'Objects scheduled for another attempt', registers: [this.registry] });
   readonly deadLettered = new Counter({ name: `${this.p}dead_lettered_objects_total`, help: 'Objects moved to the dead-letter store', registers: [this.registry] });
   readonly rateLimitWaits = new Counter({ name: `${this.p}rate_limit_waits_total`, help: 'Times a request waited for the Braze rate limit', registers: [this.registry] });
@@ -46,6 +52,8 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: this.p });
     // Every code from the start, so that a rate or an alert over them has a series before the first drop.
     for (const code of DROP_CODE_NAMES) this.dropped.inc({ code }, 0);
+    for (const endpoint of BRAZE_ENDPOINTS) this.deliveryPaused.set({ endpoint }, 0);
+    for (const loop of ['expansion', 'delivery']) this.loopStalled.set({ loop }, 0);
     if (!queue) return;
     new Gauge({ name: `${this.p}queue_depth`, help: 'Braze objects waiting for delivery', registers: [this.registry], async collect() { this.set(await queue.depth()); } });
     new Gauge({ name: `${this.p}inbox_messages`, help: 'Accepted messages not yet made into Braze objects', registers: [this.registry], async collect() { this.set(await queue.inbox()); } });

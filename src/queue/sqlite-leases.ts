@@ -66,6 +66,7 @@ export class SqliteLeases {
       held: db.prepare<[number, string, number], { items: string }>('SELECT items FROM leases WHERE id = ? AND owner = ? AND expires_at > ?'),
       ack: db.prepare<[number, number]>('DELETE FROM work WHERE id = ? AND state = ?'),
       retry: db.prepare<[number, number, number]>(`UPDATE work SET state = ${PENDING}, attempts = attempts + 1, not_before = ? WHERE id = ? AND state = ?`),
+      defer: db.prepare<[number, number, number]>(`UPDATE work SET state = ${PENDING}, not_before = ? WHERE id = ? AND state = ?`),
       toDead: db.prepare<[string, number | null, number, number, number]>(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts, reason, status, failed_at)
         SELECT message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts + 1, ?, ?, ? FROM work WHERE id = ? AND state = ?`),
       release: db.prepare<[number, number]>(`UPDATE work SET state = ${PENDING} WHERE id = ? AND state = ?`),
@@ -139,6 +140,10 @@ export class SqliteLeases {
       }
       for (const r of settlement.retry ?? []) {
         this.s.retry.run(r.notBefore, Number(r.id), id);
+        named.add(r.id);
+      }
+      for (const r of settlement.defer ?? []) {
+        this.s.defer.run(r.notBefore, Number(r.id), id);
         named.add(r.id);
       }
       const now = this.now();

@@ -28,6 +28,8 @@ export interface SandboxOptions {
   limits?: Partial<SandboxLimits>;
   /** What a wrong key gets: 401 "Invalid API Key" (default) or 404 "Unknown REST API Key"; Braze documents both. */
   unknownKeyStatus?: 401 | 404;
+  /** What the right key gets on an endpoint whose permission it lacks (`denied`): 403, as the reference has it (default), or the 401 seen in the field. */
+  missingPermissionStatus?: 401 | 403;
   /** Requests per window per endpoint family, and the window (Braze: 3,000 per 3 s for /users/track). */
   rateLimit?: { limit: number; windowMs: number };
   log?: (line: string) => void;
@@ -42,6 +44,8 @@ export interface BrazeSandbox {
   /** Requests being handled right now (a slow fault holds them). */
   readonly inFlight: number;
   apiKey: string;
+  /** The REST API key permissions the key lacks, by Braze's names (`users.identify`, `users.track`, `users.alias.new`): each is one endpoint's. */
+  readonly denied: Set<string>;
   inject(fault: Fault): void;
   clearFaults(): void;
   reset(): void;
@@ -55,6 +59,9 @@ const VALIDATORS: Record<string, (body: unknown, limits: SandboxLimits) => Verdi
 };
 
 const DEFAULT_MESSAGES: Record<number, string> = { 401: 'Invalid API Key', 404: 'Unknown REST API Key', 429: 'Rate limit exceeded' };
+
+/** The REST API key permission an endpoint needs, by Braze's name: `/users/alias/new` needs `users.alias.new`. */
+export const permissionOf = (endpoint: string): string => endpoint.slice(1).replace(/\//g, '.');
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -76,6 +83,8 @@ function readBody(req: IncomingMessage): Promise<string> {
  *   them, as Braze answers ("Valid data must be provided ...");
  * - a wrong key: 401 "Invalid API Key", or with `unknownKeyStatus: 404` the 404 "Unknown
  *   REST API Key" Braze's error table also lists for a key it does not know;
+ * - a key without an endpoint's permission (`denied`, e.g. `users.identify`): that endpoint
+ *   only is refused, 403 (or `missingPermissionStatus: 401`), the others answer as usual;
  * - rate limits per endpoint family with `X-RateLimit-*` on every answer, and 429s without
  *   `Retry-After`, which Braze does not send;
  * plus faults (status storms, slowness, dropped connections, 202 queued, objects refused
@@ -95,6 +104,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     requests: [],
     inFlight: 0,
     apiKey: options.apiKey ?? 'sandbox-key',
+    denied: new Set(),
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     reset() {
@@ -149,6 +159,7 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     const key = req.headers.authorization;
     if (key === undefined) return answer(401, { message: 'Invalid API Key' });
     if (key !== `Bearer ${sandbox.apiKey}`) return answer(unknownKeyStatus, { message: unknownKeyStatus === 404 ? 'Unknown REST API Key' : 'Invalid API Key' });
+    if (sandbox.denied.has(permissionOf(endpoint))) return answer(options.missingPermissionStatus ?? 403, { message: 'Invalid API Key' });
     // Braze documents no Retry-After: the client waits for X-RateLimit-Reset.
     if (window.used > rate.limit) return answer(429, { message: 'Rate limit exceeded' });
     if (body === undefined) return answer(400, { message: 'Invalid JSON' });
@@ -195,6 +206,11 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     if (route === 'DELETE /_sandbox/faults') return reply(200, { faults: (sandbox.clearFaults(), []) });
     if (route === 'GET /_sandbox/received') return reply(200, { received: sandbox.received, requests: sandbox.requests });
     if (route === 'POST /_sandbox/reset') return reply(200, (sandbox.reset(), { ok: true }));
+    if (route === 'PUT /_sandbox/permissions' && Array.isArray(body.denied) && body.denied.every((p) => typeof p === 'string')) {
+      sandbox.denied.clear();
+      for (const permission of body.denied as string[]) sandbox.denied.add(permission);
+      return reply(200, { denied: [...sandbox.denied] });
+    }
     if (route === 'PUT /_sandbox/api-key' && typeof body.apiKey === 'string') return reply(200, ((sandbox.apiKey = body.apiKey), { ok: true }));
     return reply(404, { message: `unknown control route ${route}` });
   };

@@ -133,15 +133,15 @@ describe('current Braze accounts', () => {
   it.each([401, 404] as const)('a wrong key answered %i pauses delivery, delivery_paused reads 1 on /metrics, and 0 once the key works', async (status) => {
     sandbox = await startBrazeSandbox({ apiKey: 'the-real-key', unknownKeyStatus: status });
     d = await startDeliveryApp(sandbox);
-    expect(await scrape(d.url, 'segment_braze_delivery_paused')).toBe(0);
+    expect(await scrape(d.url, 'segment_braze_delivery_paused{endpoint="/users/track"}')).toBe(0);
     await send([event('u', 0), event('u', 1)]);
     await eventually(() => d.delivery.worker.status === 'paused', 'the worker to pause');
     expect(d.delivery.worker.pauseReason).toMatch(status === 404 ? /^HTTP 404: Unknown REST API Key/ : /^HTTP 401: Invalid API Key/);
-    expect(await scrape(d.url, 'segment_braze_delivery_paused')).toBe(1);
-    await request(d.url).get('/health/ready').expect(503);
+    expect(await scrape(d.url, 'segment_braze_delivery_paused{endpoint="/users/track"}')).toBe(1);
+    await request(d.url).get('/health/delivery').expect(503);
     expect(await d.store.stats()).toMatchObject({ pending: 2, deadLetters: 0 });
     sandbox.apiKey = 'sandbox-key';
-    await eventually(async () => (await scrape(d.url, 'segment_braze_delivery_paused')) === 0, 'delivery_paused to read 0');
+    await eventually(async () => (await scrape(d.url, 'segment_braze_delivery_paused{endpoint="/users/track"}')) === 0, 'delivery_paused to read 0');
     await eventually(async () => sandbox.received.length === 2 && (await settled()), 'delivery after the key works');
     expect(seqs('u')).toEqual([0, 1]);
   });

@@ -51,6 +51,24 @@ describe('the Braze sandbox', () => {
     expect((await post({ events: events(1) }, null)).status).toBe(401);
   });
 
+  it('a key without an endpoint’s permission is refused there only: 403 (or 401 when told), the other endpoints answer as usual; set from the control API', async () => {
+    sandbox = await startBrazeSandbox();
+    const identifyBody = { aliases_to_identify: [{ external_id: 'u', user_alias: { alias_name: 'a', alias_label: 'l' } }], merge_behavior: 'merge' };
+    const put = (denied: unknown) => fetch(sandbox.url + '/_sandbox/permissions', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ denied }) });
+    expect((await put(['users.identify'])).status).toBe(200);
+    expect(await post(identifyBody, 'sandbox-key', '/users/identify')).toMatchObject({ status: 403, body: { message: 'Invalid API Key' } });
+    expect((await post({ events: events(1) })).status).toBe(201);
+    expect((await post(identifyBody, 'wrong', '/users/identify')).status).toBe(401); // a wrong key is a wrong key first
+    expect((await put('users.identify')).status).toBe(404);
+    expect((await put([])).status).toBe(200);
+    expect((await post(identifyBody, 'sandbox-key', '/users/identify')).status).toBe(201);
+    await sandbox.close();
+    sandbox = await startBrazeSandbox({ missingPermissionStatus: 401 });
+    sandbox.denied.add('users.track');
+    expect((await post({ events: events(1) })).status).toBe(401);
+    expect((await post(identifyBody, 'sandbox-key', '/users/identify')).status).toBe(201);
+  });
+
   it('faults from the control API: checked when posted; queued answers 202; fatal-object refuses the whole request naming the object', async () => {
     sandbox = await startBrazeSandbox();
     const fault = (body: unknown) => post(body, null, '/_sandbox/faults');

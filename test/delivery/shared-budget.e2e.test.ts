@@ -14,7 +14,7 @@ import { RedisWorkQueue } from '../../src/queue/redis/redis-work-queue';
 import { BrazeSandbox, startBrazeSandbox } from '../../src/sandbox/braze-sandbox';
 import { eventually } from '../helpers/delivery';
 import { MemoryWorkQueue } from '../helpers/memory-work-queue';
-import { enqueue, track } from '../helpers/queue';
+import { enqueue, identify, track } from '../helpers/queue';
 import { dropKeys, freshPrefix, openRedisQueue } from '../helpers/redis';
 
 // Two delivery instances on one Redis, sending to one sandbox with one key: one Braze budget.
@@ -103,6 +103,31 @@ describe('one Braze budget for every instance on a Redis', () => {
     sandbox.apiKey = 'sandbox-key';
     await eventually(async () => a.worker.status === 'running' && b.worker.status === 'running' && (await drained(qa)), 'both to resume and deliver everything', 20_000);
     expect(sandbox.received).toHaveLength(200);
+  });
+
+  it('a key refused for /users/identify only: both instances deliver /users/track meanwhile, one of them probes /users/identify per period, and both send it once it is granted', async () => {
+    sandbox = await startBrazeSandbox({ missingPermissionStatus: 401 });
+    sandbox.denied.add('users.identify');
+    const prefix = freshPrefix();
+    const [qa, qb] = [await redisQueue(prefix), await redisQueue(prefix)];
+    const [a, b] = [instance(qa, await RedisBrazeBudget.beside(qa)), instance(qb, await RedisBrazeBudget.beside(qb))];
+    // More merges than a round holds, ahead of everyone else in the queue.
+    await enqueue(qa, Array.from({ length: 100 }, (_, i) => identify(`m-${i}`, `m-u${i}`)));
+    a.worker.start();
+    b.worker.start();
+    await eventually(() => a.worker.pauses.has('/users/identify') && b.worker.pauses.has('/users/identify'), 'both instances to pause /users/identify');
+    await enqueue(qb, users(200, 't'));
+    await eventually(() => sandbox.received.filter((r) => r.endpoint === '/users/track').length === 200, 'the 200 track objects', 20_000);
+    expect([...a.worker.pauses.keys(), ...b.worker.pauses.keys()]).toEqual(['/users/identify', '/users/identify']);
+    const probes = () => sandbox.requests.filter((r) => r.endpoint === '/users/identify').map((r) => r.at);
+    const before = probes().length;
+    await eventually(() => probes().length >= before + 4, 'four probes', 20_000);
+    // Whichever instance sends it, one probe per period: n probes span at least n − 1 periods (one more of slack for timers).
+    const seen = probes().slice(before);
+    expect((seen.length - 1) * PROBE_MS).toBeLessThanOrEqual(seen[seen.length - 1] - seen[0] + PROBE_MS);
+    sandbox.denied.clear();
+    await eventually(async () => (await drained(qa)) && a.worker.pauses.size === 0 && b.worker.pauses.size === 0, 'the merges delivered and both resumed', 20_000);
+    expect(sandbox.received.filter((r) => r.endpoint === '/users/identify')).toHaveLength(100);
   });
 
   it("a 429 with Retry-After that one instance got holds the other's requests until it ends", async () => {

@@ -128,6 +128,10 @@ export class MemoryWorkQueue implements WorkQueue, DeadLetterStore {
       const row = held(r.id);
       if (row) Object.assign(row, { attempts: row.attempts + 1, notBefore: r.notBefore });
     }
+    for (const r of settlement.defer ?? []) {
+      const row = held(r.id);
+      if (row) row.notBefore = r.notBefore;
+    }
     for (const d of settlement.deadLetter ?? []) {
       const row = held(d.id);
       if (!row) continue;

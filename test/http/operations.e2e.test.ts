@@ -84,18 +84,23 @@ describe('health and metrics', () => {
     await sandbox?.close();
   });
 
-  it('readiness turns down while Braze rejects the key, and back up once it works', async () => {
+  it('while Braze rejects the key, readiness stays up (the service still accepts) and /health/delivery is down; both up once it works', async () => {
     sandbox = await startBrazeSandbox({ apiKey: 'another-key' });
     d = await startDeliveryApp(sandbox);
     await request(d.url).get('/health/live').expect(200);
     await request(d.url).get('/health/ready').expect(200);
+    await request(d.url).get('/health/delivery').expect(200);
     await request(d.url).post('/v1/track').send({ userId: 'u', event: 'E' }).expect(200);
     await eventually(() => d.delivery.worker.status === 'paused', 'the pause');
-    const down = await request(d.url).get('/health/ready').expect(503);
-    expect(down.body).toMatchObject({ status: 'error', error: { braze: { status: 'down', reason: expect.stringMatching(/401/) } } });
+    const ready = await request(d.url).get('/health/ready').expect(200);
+    expect(ready.body).toMatchObject({ status: 'ok', info: { delivery: { status: 'up', delivery: 'paused' } } });
+    await request(d.url).post('/v1/track').send({ userId: 'v', event: 'E' }).expect(200);
+    const down = await request(d.url).get('/health/delivery').expect(503);
+    expect(down.body).toMatchObject({ status: 'error', error: { braze: { status: 'down', paused: { '/users/track': expect.stringMatching(/401/) } } } });
     sandbox.apiKey = 'sandbox-key';
     await eventually(() => d.delivery.worker.status === 'running', 'the resume');
-    await request(d.url).get('/health/ready').expect(200);
+    await request(d.url).get('/health/delivery').expect(200);
+    await eventually(() => sandbox.received.length === 2, 'both events delivered');
   });
 
   it('a scrape shows the counters moving, with low-cardinality labels', async () => {

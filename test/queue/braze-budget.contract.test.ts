@@ -86,18 +86,29 @@ describe.each(ADAPTERS)('the Braze budget contract: %s', (_name, open) => {
     expect(HOUR).toBeLessThan(2 ** 31 - 1);
   });
 
-  it('pauses on a rejected key and resumes on a success sent after the pause began, not before', async () => {
-    expect(await budget.pauseReason()).toBeNull();
-    expect(await budget.pause('HTTP 401: Invalid API Key')).toBe(true);
-    expect(await budget.pause('HTTP 403: Forbidden')).toBe(false);
-    expect(await budget.pauseReason()).toBe('HTTP 403: Forbidden');
-    expect(await budget.resume(NOW - 1)).toBe(false); // in flight before the pause: it says nothing of the key now
-    expect(await budget.pauseReason()).toBe('HTTP 403: Forbidden');
+  it('pauses an endpoint on a rejected key and resumes it on a success sent after the pause began, not before', async () => {
+    expect(await budget.pauses()).toEqual(new Map());
+    expect(await budget.pause('/users/identify', 'HTTP 401: Invalid API Key')).toBe(true);
+    expect(await budget.pause('/users/identify', 'HTTP 403: Forbidden')).toBe(false);
+    expect(await budget.pauses()).toEqual(new Map([['/users/identify', 'HTTP 403: Forbidden']]));
+    expect(await budget.resume('/users/identify', NOW - 1)).toBe(false); // in flight before the pause: it says nothing of the key now
+    expect(await budget.pauses()).toEqual(new Map([['/users/identify', 'HTTP 403: Forbidden']]));
     clock += 50;
-    expect(await budget.claimProbe(50)).toBe(true);
-    expect(await budget.resume(NOW + 50)).toBe(true);
-    expect(await budget.pauseReason()).toBeNull();
-    expect(await budget.resume(NOW + 60)).toBe(false);
+    expect(await budget.claimProbe('/users/identify', 50)).toBe(true);
+    expect(await budget.resume('/users/identify', NOW + 50)).toBe(true);
+    expect(await budget.pauses()).toEqual(new Map());
+    expect(await budget.resume('/users/identify', NOW + 60)).toBe(false);
+  });
+
+  it('pauses and resumes each endpoint on its own: a key refused for /users/identify still sends /users/track', async () => {
+    await budget.pause('/users/identify', 'HTTP 401: Invalid API Key');
+    clock += 10;
+    await budget.pause('/users/alias/new', 'HTTP 403: Forbidden');
+    expect(await budget.pauses()).toEqual(new Map([['/users/identify', 'HTTP 401: Invalid API Key'], ['/users/alias/new', 'HTTP 403: Forbidden']]));
+    expect(await budget.resume('/users/track', NOW + 20)).toBe(false); // never paused
+    expect(await budget.resume('/users/alias/new', NOW + 5)).toBe(false); // sent before its own pause, after the other's
+    expect(await budget.resume('/users/identify', NOW + 5)).toBe(true);
+    expect(await budget.pauses()).toEqual(new Map([['/users/alias/new', 'HTTP 403: Forbidden']]));
   });
 });
 
@@ -142,23 +153,25 @@ describe('the Braze budget in Redis is one for every instance on the prefix', ()
 
   it('a pause and a resume are heard by the other instance, which reads the same reason', async () => {
     const paused = heard(b);
-    expect(await a.pause('HTTP 401: Invalid API Key')).toBe(true);
+    expect(await a.pause('/users/identify', 'HTTP 401: Invalid API Key')).toBe(true);
     await paused;
-    expect(await b.pauseReason()).toBe('HTTP 401: Invalid API Key');
+    expect(await b.pauses()).toEqual(new Map([['/users/identify', 'HTTP 401: Invalid API Key']]));
     const toA = heard(a);
-    expect(await b.resume(NOW)).toBe(true);
+    expect(await b.resume('/users/identify', NOW)).toBe(true);
     await toA;
-    expect(await a.pauseReason()).toBeNull();
+    expect(await a.pauses()).toEqual(new Map());
   });
 
-  it('one instance per probe period probes a paused key', async () => {
-    await a.pause('HTTP 401: Invalid API Key');
-    expect(await a.claimProbe(1000)).toBe(true);
-    expect(await b.claimProbe(1000)).toBe(false);
+  it('one instance per probe period probes a paused endpoint; each endpoint has its own probe', async () => {
+    await a.pause('/users/identify', 'HTTP 401: Invalid API Key');
+    await a.pause('/users/alias/new', 'HTTP 401: Invalid API Key');
+    expect(await a.claimProbe('/users/identify', 1000)).toBe(true);
+    expect(await b.claimProbe('/users/identify', 1000)).toBe(false);
+    expect(await b.claimProbe('/users/alias/new', 1000)).toBe(true);
     clock += 999;
-    expect(await a.claimProbe(1000)).toBe(false);
+    expect(await a.claimProbe('/users/identify', 1000)).toBe(false);
     clock += 1;
-    expect(await b.claimProbe(1000)).toBe(true);
-    expect(await a.claimProbe(1000)).toBe(false);
+    expect(await b.claimProbe('/users/identify', 1000)).toBe(true);
+    expect(await a.claimProbe('/users/identify', 1000)).toBe(false);
   });
 });

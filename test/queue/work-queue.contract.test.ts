@@ -154,6 +154,19 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
       expect(again.items.map((i) => i.attempts)).toEqual([1, 0]);
     });
 
+    it('a deferred object (its endpoint paused) is held back with its user until its time, without an attempt counted', async () => {
+      await enqueue(queue, [identify('a1', 'a'), track('a2', 'a'), track('b1', 'b')]);
+      const first = await leaseFor(queue, 1);
+      expect(names(first)).toEqual(['a1']);
+      await queue.settle(first, { defer: [{ id: first.items[0].id, notBefore: clock + 5000 }] });
+      expect(await queue.stats()).toMatchObject({ pending: 3, leased: 0 });
+      expect(names(await leaseFor(queue, 10))).toEqual(['b1']);
+      clock += 5000;
+      const again = await leaseFor(queue, 10);
+      expect(names(again)).toEqual(['a1', 'a2']);
+      expect(again.items.map((i) => i.attempts)).toEqual([0, 0]);
+    });
+
     it('a lease cut at its limit takes the earliest objects in queue order, whoever they belong to', async () => {
       await enqueue(queue, [track('a1', 'a'), track('b1', 'b'), track('b2', 'b'), track('a2', 'a'), track('c1', 'c')]);
       expect(names(await leaseFor(queue, 3))).toEqual(['a1', 'b1', 'b2']);

@@ -36,15 +36,21 @@ export interface BrazeBudget {
   observe(family: string, state: RateLimitState | null): Promise<void>;
   /** A 429: nothing of `family` goes out before `until` (epoch ms). */
   block(family: string, until: number): Promise<void>;
-  /** Braze rejected the key: delivery pauses everywhere. True when this call paused it (it was not paused yet). */
-  pause(reason: string): Promise<boolean>;
-  /** A request sent at `sentAt` succeeded: delivery resumes, unless the pause began after the request was sent. True when this call resumed it. */
-  resume(sentAt: number): Promise<boolean>;
-  /** Why delivery is paused, or null when it is not: as the budget stands now, cheap enough to ask once per round. */
-  pauseReason(): Promise<string | null>;
-  /** While paused: whether this instance sends the probe; at most one instance in `periodMs` is told yes. */
-  claimProbe(periodMs: number): Promise<boolean>;
-  /** Calls `listener` when delivery was paused or resumed elsewhere (another instance); returns how to stop. */
+  /**
+   * Braze refused the key for `endpoint` (a 401/403, or a 404 naming the key): requests to
+   * that endpoint pause everywhere; the other endpoints go on. Per endpoint path because a
+   * REST key's permissions are (`users.track`, `users.identify`, `users.alias.new`): a key
+   * without one of them is refused on that endpoint only. A wrong key is refused on every
+   * endpoint, and pauses each one with its first request. True when this call paused it.
+   */
+  pause(endpoint: string, reason: string): Promise<boolean>;
+  /** A request to `endpoint` sent at `sentAt` succeeded: it resumes, unless its pause began after the request was sent. True when this call resumed it. */
+  resume(endpoint: string, sentAt: number): Promise<boolean>;
+  /** The paused endpoints and why (empty when none is): as the budget stands now, cheap enough to ask once per round. */
+  pauses(): Promise<ReadonlyMap<string, string>>;
+  /** While `endpoint` is paused: whether this instance sends its probe; at most one instance in `periodMs` is told yes, per endpoint. */
+  claimProbe(endpoint: string, periodMs: number): Promise<boolean>;
+  /** Calls `listener` when an endpoint was paused or resumed elsewhere (another instance); returns how to stop. */
   onChange(listener: () => void): () => void;
 }
 

@@ -125,6 +125,8 @@ export interface Settlement {
   readonly ack?: readonly WorkId[];
   /** Back in the queue with one more attempt, not leased before `notBefore` (epoch ms). */
   readonly retry?: readonly { readonly id: WorkId; readonly notBefore: number }[];
+  /** Held back, not failed (its endpoint is paused): back in the queue with its attempts unchanged, not leased before `notBefore` (epoch ms). */
+  readonly defer?: readonly { readonly id: WorkId; readonly notBefore: number }[];
   readonly deadLetter?: readonly { readonly id: WorkId; readonly reason: string; readonly status: number | null }[];
 }
 

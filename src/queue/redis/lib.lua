@@ -20,15 +20,17 @@
 --   P wake           pub/sub channel: new work committed
 --   P budget:<family> hash: Braze's rate limit of an endpoint family as every instance knows it (l limit,
 --                    r remaining: Braze's count less the requests sent since, x window reset, b a 429's block until)
---   P pause          hash: why delivery is paused (r) and since when (s); absent while it is not
---   P probe          string: until when one instance holds the probe of a paused key
---   P pause-changed  pub/sub channel: delivery paused or resumed
+--   P paused         hash: the endpoints Braze refuses the key for: why (r:<endpoint>) and since when
+--                    (s:<endpoint>); an endpoint that is not paused has neither field
+--   P probe:<endpoint> string: until when one instance holds the probe of a paused endpoint
+--   P pause-changed  pub/sub channel: an endpoint paused or resumed
 -- Prepended to every script of this folder. KEYS[1] names the prefix's `seq` key, so a
 -- cluster routes the call to the prefix's slot; ARGV[1] is the prefix itself (hash-tagged,
 -- `sb:{q}:`), from which every other key is built: all of them share that slot.
 local P = ARGV[1]
 local SEQ, COUNTS, HEADS, READY, LATER, LEASES, DEDUP, DEAD = P .. 'seq', P .. 'n', P .. 'heads', P .. 'ready', P .. 'later', P .. 'leases', P .. 'dedup', P .. 'dead'
-local PAUSE, PROBE = P .. 'pause', P .. 'probe'
+local PAUSED = P .. 'paused'
+local function probe_key(endpoint) return P .. 'probe:' .. endpoint end
 local INBOX, EXPAND = P .. 'inbox', 'expand'
 local function object_key(id) return P .. 'o:' .. id end
 local function user_key(user) return P .. 'u:' .. user end

@@ -9,9 +9,9 @@ import { RedisWorkQueue } from './redis-work-queue';
  * lib.lua): Braze limits the workspace, not the instance. Each request takes its share of
  * the window's `remaining` in one script, so the instances together spend what Braze
  * said, less what is in flight; each answer's headers correct it. A 429's block and a
- * paused key hold every instance; a pause or resume is published, and every instance also
- * reads the pause before each round, so a lost message costs a round at most. While
- * paused, one instance per probe period probes. Times come from the injected clock, as in
+ * paused endpoint hold every instance; a pause or resume is published, and every instance
+ * also reads the pauses before each round, so a lost message costs a round at most. While an
+ * endpoint is paused, one instance per probe period probes it. Times come from the injected clock, as in
  * the queue: instances' clocks must agree closely.
  */
 export class RedisBrazeBudget implements BrazeBudget {
@@ -58,24 +58,25 @@ export class RedisBrazeBudget implements BrazeBudget {
     await this.runScript('budget-block', this.now(), family, Math.min(until, this.now() + MAX_BUDGET_WAIT_MS));
   }
 
-  async pause(reason: string): Promise<boolean> {
-    const first = (await this.runScript('pause', this.now(), reason.slice(0, 2000))) === 1;
+  async pause(endpoint: string, reason: string): Promise<boolean> {
+    const first = (await this.runScript('pause', this.now(), endpoint, reason.slice(0, 2000))) === 1;
     if (first) this.changes.notifyOthers();
     return first;
   }
 
-  async resume(sentAt: number): Promise<boolean> {
-    const resumed = (await this.runScript('resume', this.now(), sentAt)) === 1;
+  async resume(endpoint: string, sentAt: number): Promise<boolean> {
+    const resumed = (await this.runScript('resume', this.now(), endpoint, sentAt)) === 1;
     if (resumed) this.changes.notifyOthers();
     return resumed;
   }
 
-  pauseReason(): Promise<string | null> {
-    return this.client.hget(`${this.prefix}pause`, 'r');
+  async pauses(): Promise<ReadonlyMap<string, string>> {
+    const fields = await this.client.hgetall(`${this.prefix}paused`);
+    return new Map(Object.entries(fields).flatMap(([field, reason]) => (field.startsWith('r:') ? [[field.slice(2), reason] as const] : [])));
   }
 
-  async claimProbe(periodMs: number): Promise<boolean> {
-    return (await this.runScript('probe', this.now(), periodMs)) === 1;
+  async claimProbe(endpoint: string, periodMs: number): Promise<boolean> {
+    return (await this.runScript('probe', this.now(), endpoint, periodMs)) === 1;
   }
 
   onChange(listener: () => void): () => void {

@@ -138,6 +138,7 @@ export class RedisWorkQueue implements WorkQueue {
     const encoded = JSON.stringify({
       a: settlement.ack ?? [],
       r: (settlement.retry ?? []).map((r) => [r.id, String(r.notBefore)]),
+      h: (settlement.defer ?? []).map((r) => [r.id, String(r.notBefore)]),
       d: (settlement.deadLetter ?? []).map((d) => [d.id, d.reason.slice(0, 2000), d.status === null ? '' : String(d.status)]),
     });
     const settled = (await this.runScript('settle', this.clock(), lease.id, lease.owner, encoded)) === 1;

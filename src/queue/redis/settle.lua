@@ -1,4 +1,5 @@
--- ARGV: prefix, now, lease id, owner, settlement (JSON: {a = {id}, r = {{id, not before}}, d = {{id, reason, status or ''}}}).
+-- ARGV: prefix, now, lease id, owner, settlement (JSON: {a = {id}, r = {{id, not before}}, h = {{id, not before}},
+-- d = {{id, reason, status or ''}}}; h: held back, deferred without an attempt counted).
 -- 1 when settled; 0 (nothing applied) when the lease is no longer its owner's.
 local now, lease, owner = tonumber(ARGV[2]), ARGV[3], ARGV[4]
 if not held(lease, owner, now) then return 0 end
@@ -21,6 +22,14 @@ for _, r in ipairs(s.r) do
     local key = object_key(r[1])
     redis.call('HINCRBY', key, 'at', 1)
     redis.call('HSET', key, 'nb', r[2])
+    redis.call('HDEL', key, 'l')
+    redis.call('HINCRBY', COUNTS, 'leased', -1)
+  end
+end
+for _, h in ipairs(s.h or {}) do
+  if mine(h[1]) then
+    local key = object_key(h[1])
+    redis.call('HSET', key, 'nb', h[2])
     redis.call('HDEL', key, 'l')
     redis.call('HINCRBY', COUNTS, 'leased', -1)
   end

@@ -43,7 +43,7 @@ async function openEnds(store: ExpansionStoreData, writeEnd: () => LogPosition):
     const queue = await RedisWorkQueue.open(store.url, () => Date.now(), { prefix: store.prefix });
     return { inbox: new RedisInboxSource(queue, store.consumer, { claimAfterMs: store.claimAfterMs }), queue, close: () => queue.close() };
   }
-  const sqlite = new SqliteQueue(store.dataDir, () => Date.now(), { synchronous: store.synchronous, beside: true });
+  const sqlite = new SqliteQueue(store.dataDir, () => Date.now(), { synchronous: store.synchronous, beside: true, disk: store.disk });
   const inbox = sqlite.inboxSourceBeside(writeEnd);
   const close = async () => {
     inbox.close();

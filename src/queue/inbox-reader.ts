@@ -74,6 +74,22 @@ export class InboxReader {
   }
 
   /**
+   * Where reading goes on once every record of older segments has been committed: the start
+   * of the first segment after them, or null while the read position is in the segment
+   * being written (or records wait). The expansion commits it, then `advance` deletes them.
+   */
+  readSegmentsEnd(): LogPosition | null {
+    const writeEnd = this.writeEnd();
+    let at = this.at;
+    while (at.segment < writeEnd.segment) {
+      const fd = this.fdFor(at.segment);
+      if (fd === null || readRecord(fd, at.offset, Number.POSITIVE_INFINITY) !== 'end') break;
+      at = { segment: at.segment + 1, offset: 0 };
+    }
+    return at.segment === this.at.segment ? null : at;
+  }
+
+  /**
    * The record at `at`, moving on to the next segment at the end of an older one. Only the
    * tail of the segment being written may be torn, and only when opening (a crash cut its
    * write short); anything else is damage, thrown rather than skipped.

@@ -23,6 +23,8 @@ export interface LocalInbox {
   expanded(requests: number, messages: number): void;
   /** What opening it found and repaired, for the boot log. */
   readonly notes: readonly string[];
+  /** Torn tails opening cut off, for the metrics. */
+  readonly tailsCut: number;
 }
 
 /** Where the expansion runs from, as the composition root chose it. */

@@ -32,6 +32,7 @@ export class Metrics {
   readonly deliveryPaused = new Gauge({ name: `${this.p}delivery_paused`, help: '1 while Braze rejects the API key', registers: [this.registry] });
   readonly retries = new Counter({ name: `${this.p}delivery_retries_total`, help: 'Objects scheduled for another attempt', registers: [this.registry] });
   readonly deadLettered = new Counter({ name: `${this.p}dead_lettered_objects_total`, help: 'Objects moved to the dead-letter store', registers: [this.registry] });
+  readonly inboxTornTails = new Counter({ name: `${this.p}inbox_torn_tails_total`, help: 'Torn inbox tails (a record cut short, zeros or garbage after the last record) cut off at start: appends never acknowledged', registers: [this.registry] });
   readonly rateLimitWaits = new Counter({ name: `${this.p}rate_limit_waits_total`, help: 'Times a request waited for the Braze rate limit', registers: [this.registry] });
   readonly brazeLatency = new Histogram({
     name: `${this.p}braze_request_duration_seconds`,

@@ -48,6 +48,8 @@ export class InboxLog {
   failure: Error | null = null;
   /** What opening the log found and repaired, for the boot log. */
   readonly notes: string[] = [];
+  /** Torn tails opening cut off (0 or 1), for segment_braze_inbox_torn_tails_total. */
+  tailsCut = 0;
   /** Called when the write end moves: after accepted requests have been appended, or a read segment was left for a new one. */
   onAccepted: (() => void) | null = null;
 
@@ -96,8 +98,10 @@ export class InboxLog {
       const record = this.reader.recordAt(at, true);
       if (record === 'end') return;
       if (record === 'torn') {
+        const bytes = this.writeOffset - at.offset;
         ftruncateSync(this.fd, at.offset);
-        this.notes.push(`cut a record torn by a crash (never acknowledged) off ${segmentName(at.segment)} at byte ${at.offset}`);
+        this.notes.push(`cut a torn tail (a record cut short, or zeros or garbage with no record after them: appends never acknowledged) of ${bytes} byte(s) off ${join(this.dir, segmentName(at.segment))} at byte ${at.offset}`);
+        this.tailsCut++;
         this.writeOffset = at.offset;
         return;
       }

@@ -41,6 +41,10 @@ export function dataDirError(error: unknown, dataDir: string): unknown {
     case 'SQLITE_CANTOPEN':
     case 'SQLITE_READONLY':
       return new BootError(`DATA_DIR ${dataDir} cannot be written by this process (${String(codeOf(error))}): give it a directory it may write`);
+    case 'SQLITE_FULL':
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new BootError(`DATA_DIR ${dataDir} is full (${String(codeOf(error))}): the store could not open even with its reserve file given back; free some space on its volume`);
     default:
       return error;
   }

@@ -57,7 +57,7 @@ export async function composeBackend(kind: BackendKind, config: AppConfig, clock
 
 function openStore(config: AppConfig, clock: Clock): SqliteQueue {
   try {
-    return new SqliteQueue(config.dataDir, () => clock.now().getTime(), { synchronous: config.delivery.sqliteSynchronous });
+    return new SqliteQueue(config.dataDir, () => clock.now().getTime(), { synchronous: config.delivery.sqliteSynchronous, disk: config.disk });
   } catch (error) {
     throw dataDirError(error, config.dataDir);
   }
@@ -67,7 +67,7 @@ function sqliteBackend(store: SqliteQueue, config: AppConfig): Backend {
   // The expansion wakes delivery through the store's wake-up, which the worker listens on.
   const newWork: NewWorkSignal = { queued: () => store.wakeUp.notify() };
   // The thread opens the store beside this one and reads the inbox up to the appends this one announces.
-  const expansion: ExpansionStore = { thread: { kind: 'sqlite', dataDir: config.dataDir, synchronous: config.delivery.sqliteSynchronous }, local: store.inbox! };
+  const expansion: ExpansionStore = { thread: { kind: 'sqlite', dataDir: config.dataDir, synchronous: config.delivery.sqliteSynchronous, disk: config.disk }, local: store.inbox! };
   return {
     providers: [
       { provide: SqliteQueue, useValue: store },
@@ -84,7 +84,7 @@ function sqliteBackend(store: SqliteQueue, config: AppConfig): Backend {
       ServiceLifecycle,
     ],
     exports: [SqliteQueue, REQUEST_INBOX, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, DRY_RUN_SINK, DeliveryService, ExpansionService],
-    notes: [],
+    notes: store.notes,
     close: () => store.close(),
   };
 }

@@ -21,6 +21,7 @@ describe('configuration from the environment', () => {
       adminToken: undefined,
       logLevel: 'info',
       delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, leaseTtlMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expandSharePercent: 10, stallAfterMs: 120000 },
+      disk: { minFreeBytes: 64 * 2 ** 20, reserveBytes: 8 * 2 ** 20 },
     });
   });
 
@@ -47,6 +48,8 @@ describe('configuration from the environment', () => {
     expect(problems).toMatch(/CORS_ORIGINS/);
     expect(() => loadConfig({ BRAZE_TRACK_BATCH_SIZE: '76' })).toThrow(/BRAZE_TRACK_BATCH_SIZE must be an integer from 1 to 75/);
     expect(() => loadConfig({ STALL_AFTER_MS: '999' })).toThrow(/STALL_AFTER_MS must be an integer from 1000 to 86400000/);
+    expect(() => loadConfig({ DATA_DIR_MIN_FREE_MB: '0' })).toThrow(/DATA_DIR_MIN_FREE_MB must be an integer from 1 to/);
+    expect(loadConfig({ DATA_DIR_MIN_FREE_MB: '6', DATA_DIR_RESERVE_MB: '0' }).disk).toEqual({ minFreeBytes: 6 * 2 ** 20, reserveBytes: 0 });
     expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'OFF' })).toThrow(/SQLITE_SYNCHRONOUS/);
     expect(() => loadConfig({ BRAZE_TRACK_BATCH_SHAPE: 'array' })).toThrow(/BRAZE_TRACK_BATCH_SHAPE must be combined or per-array \(got "array"\)/);
     // The setting it replaces is still read, with a note, so that an upgrade does not stop a service that set it.

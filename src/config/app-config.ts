@@ -36,6 +36,8 @@ export interface AppConfig {
   /** What boot should say about the settings given (a replaced setting still read, say). */
   readonly notes: readonly string[];
   readonly delivery: DeliveryConfig;
+  /** What DATA_DIR keeps free for the embedded store (disk-space.ts), in bytes. */
+  readonly disk: { readonly minFreeBytes: number; readonly reserveBytes: number };
 }
 
 export type QueueBackend = { readonly kind: 'sqlite' } | { readonly kind: 'redis'; readonly url: string; readonly prefix: string };
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     expandSharePercent: int('INBOX_EXPAND_SHARE_PERCENT', 10, 1, 100),
     stallAfterMs: int('STALL_AFTER_MS', 120_000, 1000, 86_400_000),
   };
+  const disk = { minFreeBytes: int('DATA_DIR_MIN_FREE_MB', 64, 1, 1_048_576) * 2 ** 20, reserveBytes: int('DATA_DIR_RESERVE_MB', 8, 0, 65_536) * 2 ** 20 };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -168,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     logLevel: logLevel as LogLevel,
     notes: Object.freeze(notes),
     delivery: Object.freeze(delivery),
+    disk: Object.freeze(disk),
   });
 }
 
@@ -225,6 +229,8 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'MAPPINGS_DEBOUNCE_MS',
   'MAPPINGS_CHECK_MS',
   'DATA_DIR',
+  'DATA_DIR_MIN_FREE_MB',
+  'DATA_DIR_RESERVE_MB',
   'QUEUE',
   'REDIS_URL',
   'REDIS_PREFIX',

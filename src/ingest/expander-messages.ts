@@ -1,10 +1,11 @@
 import { MappingSource } from '../engine';
+import { DiskLimits } from '../queue/disk-space';
 import { LogPosition } from '../queue/inbox-reader';
 import { ExpansionReport } from './inbox-expander';
 
 /** What the thread opens for itself: the embedded store in DATA_DIR beside the service, or the Redis every instance shares. */
 export type ExpansionStoreData =
-  | { readonly kind: 'sqlite'; readonly dataDir: string; readonly synchronous: 'NORMAL' | 'FULL' }
+  | { readonly kind: 'sqlite'; readonly dataDir: string; readonly synchronous: 'NORMAL' | 'FULL'; readonly disk?: DiskLimits }
   | {
       readonly kind: 'redis';
       readonly url: string;
@@ -22,6 +23,8 @@ export interface LocalInbox {
   expanded(requests: number, messages: number): void;
   /** What opening it found and repaired, for the boot log. */
   readonly notes: readonly string[];
+  /** Torn tails opening cut off, for the metrics. */
+  readonly tailsCut: number;
 }
 
 /** Where the expansion runs from, as the composition root chose it. */

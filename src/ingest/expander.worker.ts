@@ -44,7 +44,7 @@ async function openEnds(store: ExpansionStoreData, writeEnd: () => LogPosition):
     const inbox = new RedisInboxSource(queue, store.consumer, { claimAfterMs: store.claimAfterMs });
     return { inbox, queue, onCommitted: (listener) => queue.wakeUp.listen(listener), close: () => queue.close() };
   }
-  const sqlite = new SqliteQueue(store.dataDir, () => Date.now(), { synchronous: store.synchronous, beside: true });
+  const sqlite = new SqliteQueue(store.dataDir, () => Date.now(), { synchronous: store.synchronous, beside: true, disk: store.disk });
   const inbox = sqlite.inboxSourceBeside(writeEnd);
   const close = async () => {
     inbox.close();

@@ -34,7 +34,7 @@ export class ExpansionService {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(EXPANSION_STORE) private readonly store: ExpansionStore,
     mappings: MappingRegistry,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
     @Inject(NEW_WORK_SIGNAL) newWork: NewWorkSignal,
     @Inject(CLOCK) clock: Clock,
   ) {
@@ -70,6 +70,7 @@ export class ExpansionService {
   start(): void {
     // What opening the inbox found (a torn tail cut, a read position clamped) is the expansion's to say.
     for (const note of this.store.local?.notes ?? []) this.logger.warn(note);
+    this.metrics.inboxTornTails.inc(this.store.local?.tailsCut ?? 0);
     this.thread.start();
     this.stallTimer = setInterval(() => this.health.check(), STALL_CHECK_MS);
     this.stallTimer.unref();

@@ -22,6 +22,8 @@ export const INGEST_ERROR_CODES = {
   FORBIDDEN_KEY: 'a message has a __proto__ key',
   MAPPING_FAILED: 'the message is valid but the mapping cannot serve it (see the mapping code)',
   QUEUE_UNAVAILABLE: 'the queue did not accept the messages; retry',
+  DISK_FULL: 'the queue\'s disk is too full to store more; what is queued is being delivered, retry later',
+  QUEUE_FULL: 'the queue\'s Redis is out of memory (maxmemory); what is queued is being delivered, retry later',
 } as const;
 
 export type IngestErrorCode = keyof typeof INGEST_ERROR_CODES;

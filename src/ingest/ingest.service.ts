@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
-import { REQUEST_INBOX, RequestInbox } from '../queue/ports/request-inbox.port';
+import { REQUEST_INBOX, RequestInbox, StoreFullError } from '../queue/ports/request-inbox.port';
 import { IngestSource, isSized, unpack, Unpacked, validate } from './admit';
 import { signatureCoverage, WriteKeyVerifier, writeKeyFrom } from './auth';
 import { storableBody, withoutCredentials } from './credentials';
-import { IngestError, Rejection } from './ingest-error';
+import { INGEST_ERROR_CODES, IngestError, Rejection } from './ingest-error';
 import { checkStructure } from './message-check';
 import { REJECTION_LOG, RejectionLog } from './rejection-log';
 import { Metrics } from '../observability/metrics';
@@ -91,7 +91,8 @@ export class IngestService {
     const idBase = `sb-${randomUUID()}`;
     try {
       await this.queue.accept({ source: request.source, body: storableBody(request.source, request.body, request.rawBody), receivedAt, idBase, skip: rejected.map((r) => r.index), messages: accepted });
-    } catch {
+    } catch (error) {
+      if (error instanceof StoreFullError) throw new IngestError(503, error.code, INGEST_ERROR_CODES[error.code]);
       throw new IngestError(503, 'QUEUE_UNAVAILABLE', 'the queue did not accept the messages; retry later');
     }
     for (const [type, n] of types) this.metrics.accepted.inc({ type }, n);

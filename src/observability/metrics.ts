@@ -38,6 +38,7 @@ export class Metrics {
   readonly loopStalled = new Gauge({ name: `${this.p}loop_stalled`, help: '1 while the loop (expansion, delivery) has work or keeps failing and has made no progress for STALL_AFTER_MS', labelNames: ['loop'] as const, registers: [this.registry] });
   readonly retries = new Counter({ name: `${this.p}delivery_retries_total`, help: 'Objects scheduled for another attempt', registers: [this.registry] });
   readonly deadLettered = new Counter({ name: `${this.p}dead_lettered_objects_total`, help: 'Objects moved to the dead-letter store', registers: [this.registry] });
+  readonly inboxTornTails = new Counter({ name: `${this.p}inbox_torn_tails_total`, help: 'Torn inbox tails (a record cut short, zeros or garbage after the last record) cut off at start: appends never acknowledged', registers: [this.registry] });
   readonly rateLimitWaits = new Counter({ name: `${this.p}rate_limit_waits_total`, help: 'Times a request waited for the Braze rate limit', registers: [this.registry] });
   readonly brazeLatency = new Histogram({
     name: `${this.p}braze_request_duration_seconds`,

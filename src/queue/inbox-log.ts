@@ -1,6 +1,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, rmSync, statSync, write, writev } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AcceptedRequest } from './ports/request-inbox.port';
+import { DiskSpace, isDiskFull } from './disk-space';
+import { AcceptedRequest, StoreFullError } from './ports/request-inbox.port';
 import { encodeRecord } from './inbox-record';
 import { InboxReader, LogPosition, segmentName, segmentsIn } from './inbox-reader';
 
@@ -8,6 +9,12 @@ export { InboxDamagedError } from './inbox-reader';
 export type { LogPosition } from './inbox-reader';
 
 const SEGMENT_BYTES = 64 * 1024 * 1024;
+/**
+ * A segment holding at least this much, all of it expanded, is left for a new one at once
+ * rather than at SEGMENT_BYTES, so the expansion can delete it: what waits on disk is then
+ * what is not yet expanded, plus at most this much.
+ */
+const RECLAIM_BYTES = 1024 * 1024;
 
 function syncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -35,11 +42,15 @@ export class InboxLog {
   private writing = false;
   private pendingRequests = 0;
   private pendingMessages = 0;
+  /** The bytes of the records not yet expanded (an estimate: expansions report requests, so each takes its share of the average). */
+  private pendingBytes = 0;
   /** Set when a failed append could not be cut back cleanly: from then on nothing is accepted (503s), so nothing acknowledged can be lost. */
   failure: Error | null = null;
   /** What opening the log found and repaired, for the boot log. */
   readonly notes: string[] = [];
-  /** Called after accepted requests have been appended. */
+  /** Torn tails opening cut off (0 or 1), for segment_braze_inbox_torn_tails_total. */
+  tailsCut = 0;
+  /** Called when the write end moves: after accepted requests have been appended, or a read segment was left for a new one. */
   onAccepted: (() => void) | null = null;
 
   constructor(
@@ -47,6 +58,8 @@ export class InboxLog {
     start: LogPosition,
     private readonly sync: boolean,
     private readonly segmentBytes = SEGMENT_BYTES,
+    /** When set, requests are refused (StoreFullError) while DATA_DIR's free space is under its minimum. */
+    private readonly disk: DiskSpace | null = null,
   ) {
     mkdirSync(dir, { recursive: true });
     const segments = segmentsIn(dir);
@@ -57,6 +70,7 @@ export class InboxLog {
     if (sync) [dir, dirname(dir)].forEach(syncDirectory);
     this.reader = new InboxReader(dir, this.checkedStart(start), () => this.writeEnd());
     this.recover();
+    this.reclaimIfExpanded();
   }
 
   /** Where completed appends end: a reader reads up to here and no further. */
@@ -84,19 +98,24 @@ export class InboxLog {
       const record = this.reader.recordAt(at, true);
       if (record === 'end') return;
       if (record === 'torn') {
+        const bytes = this.writeOffset - at.offset;
         ftruncateSync(this.fd, at.offset);
-        this.notes.push(`cut a record torn by a crash (never acknowledged) off ${segmentName(at.segment)} at byte ${at.offset}`);
+        this.notes.push(`cut a torn tail (a record cut short, or zeros or garbage with no record after them: appends never acknowledged) of ${bytes} byte(s) off ${join(this.dir, segmentName(at.segment))} at byte ${at.offset}`);
+        this.tailsCut++;
         this.writeOffset = at.offset;
         return;
       }
       this.pendingRequests++;
       this.pendingMessages += record.entry.messages;
+      this.pendingBytes += record.next.offset - at.offset;
       at = record.next;
     }
   }
 
   accept(request: AcceptedRequest): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    const full = this.refusal();
+    if (full) return Promise.reject(full);
     const record = encodeRecord(request);
     return new Promise((resolve, reject) => {
       this.waiting.push({ record, messages: request.messages, resolve, reject });
@@ -120,10 +139,15 @@ export class InboxLog {
     let length = 0;
     for (const part of parts) length += part.length;
     const done = (error: unknown) => {
-      if (error) return this.cutBack(error, () => group.forEach((g) => g.reject(error)));
+      if (error) {
+        const refusal = isDiskFull(error) ? new StoreFullError('DISK_FULL', `disk full: the inbox append failed (${(error as Error).message})`) : error;
+        return this.cutBack(error, () => group.forEach((g) => g.reject(refusal)));
+      }
       this.writing = false;
+      this.disk?.appended(length);
       this.writeOffset += length;
       this.pendingRequests += group.length;
+      this.pendingBytes += length;
       for (const g of group) this.pendingMessages += g.messages;
       group.forEach((g) => g.resolve());
       if (this.writeOffset >= this.segmentBytes) this.rotate();
@@ -161,25 +185,39 @@ export class InboxLog {
     });
   }
 
-  /** The next segment; should it not open, appends go on in this one and the next append tries again. */
-  private rotate(): void {
+  /** The next segment; should it not open, appends go on in this one and the next append tries again. Answers whether it moved on. */
+  private rotate(): boolean {
     let next: number;
     try {
       next = openSync(join(this.dir, segmentName(this.writeSegment + 1)), 'a');
       if (this.sync) syncDirectory(this.dir);
     } catch {
-      return;
+      return false;
     }
     closeSync(this.fd);
     this.fd = next;
     this.writeSegment++;
     this.writeOffset = 0;
+    return true;
+  }
+
+  /** Why a new request would be refused for want of disk space now, or null. */
+  refusal(): StoreFullError | null {
+    return this.disk?.refusal(this.pendingBytes) ?? null;
   }
 
   /** Work made from `requests` stored requests (`messages` messages) has committed. */
   expanded(requests: number, messages: number): void {
+    this.pendingBytes = this.pendingRequests > requests ? this.pendingBytes * (1 - requests / this.pendingRequests) : 0;
     this.pendingRequests -= requests;
     this.pendingMessages -= messages;
+    this.reclaimIfExpanded();
+  }
+
+  /** Everything in the segment is expanded: a new one, and the expansion, told the new write end, deletes this one. */
+  private reclaimIfExpanded(): void {
+    if (this.pendingRequests > 0 || this.writing || this.waiting.length > 0 || this.writeOffset < RECLAIM_BYTES) return;
+    if (this.rotate()) this.onAccepted?.();
   }
 
   pending(): { requests: number; messages: number } {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InboxEntry } from './ports/request-inbox.port';
-import { readRecord } from './inbox-record';
+import { readRecord, recordAfter } from './inbox-record';
 
 /** A place in the inbox: where the next record to expand starts, or where completed writes end. */
 export interface LogPosition {
@@ -74,9 +74,27 @@ export class InboxReader {
   }
 
   /**
+   * Where reading goes on once every record of older segments has been committed: the start
+   * of the first segment after them, or null while the read position is in the segment
+   * being written (or records wait). The expansion commits it, then `advance` deletes them.
+   */
+  readSegmentsEnd(): LogPosition | null {
+    const writeEnd = this.writeEnd();
+    let at = this.at;
+    while (at.segment < writeEnd.segment) {
+      const fd = this.fdFor(at.segment);
+      if (fd === null || readRecord(fd, at.offset, Number.POSITIVE_INFINITY) !== 'end') break;
+      at = { segment: at.segment + 1, offset: 0 };
+    }
+    return at.segment === this.at.segment ? null : at;
+  }
+
+  /**
    * The record at `at`, moving on to the next segment at the end of an older one. Only the
    * tail of the segment being written may be torn, and only when opening (a crash cut its
-   * write short); anything else is damage, thrown rather than skipped.
+   * write short, or a power loss left zeros or garbage past the last record); anything else,
+   * an unreadable record with a whole record after it above all, is damage, thrown rather
+   * than skipped.
    */
   recordAt(at: LogPosition, opening: boolean): { entry: InboxEntry; next: LogPosition } | 'end' | 'torn' {
     const writeEnd = this.writeEnd();
@@ -89,7 +107,8 @@ export class InboxReader {
     // In the segment being written, only what completed writes put there (a write may be in flight).
     const record = readRecord(fd, at.offset, older ? Number.POSITIVE_INFINITY : writeEnd.offset);
     if (record === 'end') return older ? this.recordAt({ segment: at.segment + 1, offset: 0 }, opening) : 'end';
-    if (record === 'torn' && opening && !older) return 'torn';
+    // At the end of the log, unreadable bytes with no record after them (zeros, garbage, a record cut short) are a torn tail: what a crash or a power loss leaves of appends never acknowledged.
+    if (typeof record === 'string' && opening && !older && !recordAfter(fd, at.offset, writeEnd.offset)) return 'torn';
     if (typeof record === 'string') throw new InboxDamagedError(segmentName(at.segment), at.offset, record === 'torn' ? 'holds a record cut short' : 'holds no record');
     return { entry: record.entry, next: { segment: at.segment, offset: at.offset + record.length } };
   }

@@ -44,3 +44,22 @@ export function readRecord(fd: number, offset: number, limit: number): { entry: 
   }
   return { entry: { ...header, body: payload.subarray(headerLength) }, length };
 }
+
+const SCAN_CHUNK = 1024 * 1024;
+
+/**
+ * Whether a whole record starts anywhere in (`from`, `limit`): what tells damage in the middle
+ * of the log (records follow it) from a torn tail (nothing does). Records are appended in
+ * order, so a tail with no record after it holds nothing that was acknowledged later.
+ */
+export function recordAfter(fd: number, from: number, limit: number): boolean {
+  const chunk = Buffer.allocUnsafe(SCAN_CHUNK + 3);
+  for (let at = from + 1; at < limit; at += SCAN_CHUNK) {
+    const got = readSync(fd, chunk, 0, Math.min(chunk.length, limit - at), at);
+    for (let i = chunk.indexOf('SBI1'); i !== -1 && i < got; i = chunk.indexOf('SBI1', i + 1)) {
+      if (i + 4 <= got && typeof readRecord(fd, at + i, limit) === 'object') return true;
+    }
+    if (got === 0) return false;
+  }
+  return false;
+}

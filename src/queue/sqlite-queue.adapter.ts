@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDeadLetters } from './dead-letters';
+import { DEFAULT_DISK_LIMITS, DiskLimits, DiskSpace, isDiskFull } from './disk-space';
 import { SqliteDroppedMessages } from './dropped-messages';
 import { SqliteDryRuns } from './dry-runs';
 import { InboxLog } from './inbox-log';
@@ -12,6 +13,7 @@ import { AcceptedRequest, InboxPosition, InboxSource, RequestInbox } from './por
 import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueuedMessage, QueueStats, Refusal, Settlement, SettleResult, StoreHealth, WorkQueue } from './ports/work-queue.port';
 import { SqliteLeases } from './sqlite-leases';
 import { SCHEMA } from './sqlite-schema';
+import { freePageBytes, useIncrementalVacuum, vacuumStep, WAL_SIZE_LIMIT_BYTES } from './sqlite-space';
 import { StoreLock, takeLock } from './store-lock';
 import { UNMAPPED } from './work-item';
 import { workObjectsOf } from './work-objects';
@@ -53,19 +55,31 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   readonly dropped: SqliteDroppedMessages;
   private closing: Promise<void> | null = null;
   readonly merges: MergeMemory;
+  /** DATA_DIR's free space and the reserve file (disk-space.ts). */
+  readonly disk: DiskSpace;
+  /** What opening found on a full disk, for the boot log. */
+  readonly notes: string[] = [];
+  private maintainedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly dataDir: string,
     private readonly now: () => number,
-    options: { synchronous?: 'NORMAL' | 'FULL'; file?: string; beside?: boolean } = {},
+    options: { synchronous?: 'NORMAL' | 'FULL'; file?: string; beside?: boolean; disk?: DiskLimits } = {},
   ) {
     mkdirSync(dataDir, { recursive: true });
     const beside = options.beside ?? false;
+    this.disk = new DiskSpace(dataDir, options.disk ?? DEFAULT_DISK_LIMITS);
     this.lock = beside ? null : takeLock(dataDir);
     // Whatever fails from here on (a damaged inbox, a database that cannot be opened) must not keep the lock: an open in this process could never be tried again.
     try {
+      // A start on a full disk spends the reserve: sweeping the dead process's leases and delivering are what free space.
+      if (!beside && this.disk.measure() < this.disk.limits.minFreeBytes && this.disk.releaseReserve()) {
+        this.notes.push(`DATA_DIR ${dataDir} is nearly full at start: its reserve file went to the store, so that delivery can free space`);
+      }
       this.db = new Database(join(dataDir, options.file ?? 'segment-braze.db'));
+      if (!beside) this.noteIf(useIncrementalVacuum(this.db, this.disk.measure()));
       this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       // NORMAL in WAL mode survives a killed process; FULL also survives power loss.
       this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
       this.db.pragma('busy_timeout = 5000');
@@ -97,7 +111,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
         remember: (keys) => asPromise(() => this.db.transaction(() => keys.forEach((k) => this.statements.markMerged.run(k, this.now())))()),
       };
       const position = this.inboxPosition();
-      this.inbox = beside ? null : new InboxLog(join(dataDir, 'inbox'), position, options.synchronous === 'FULL');
+      this.inbox = beside ? null : new InboxLog(join(dataDir, 'inbox'), position, options.synchronous === 'FULL', undefined, this.disk);
       // Opening may have moved the read position (clamped after a power loss): an expansion on another thread reads it from here.
       const start = this.inbox?.reader.position;
       if (start && (start.segment !== position.segment || start.offset !== position.offset)) this.statements.setPosition.run(start.segment, start.offset);
@@ -105,13 +119,52 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
       // A store from before leases had owners marked leased rows 1, with no lease to name them.
       if (!hadLeases) this.db.exec('UPDATE work SET state = 0 WHERE state <> 0');
       // This process holds the DATA_DIR lock, so every lease in the store is a dead process's: the sweep takes them all at once (at-least-once).
-      this.leases.sweep(true);
+      try {
+        this.leases.sweep(true);
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        this.notes.push(`the leases of the process before could not be given back at start (${(error as Error).message}): they expire after DELIVERY_LEASE_TTL_MS and are sent again then`);
+      }
+      this.disk.keepReserve();
     } catch (error) {
       // `db` is unset if opening it was what failed.
       const db = (this as { db?: Database.Database }).db;
       if (db?.open) db.close();
       this.lock?.release();
       throw error;
+    }
+  }
+
+  private noteIf(note: string | null): void {
+    if (note) this.notes.push(note);
+  }
+
+  /**
+   * A write of the owner's (leasing, settling: what frees space). Should the disk be full
+   * anyway (another writer on the volume, a burst), the reserve file goes and it is tried
+   * again once. A second or so apart, it also gives freed pages back and restores the reserve.
+   */
+  private spending<T>(write: () => T): Promise<T> {
+    return asPromise(() => {
+      this.maintain();
+      try {
+        return write();
+      } catch (error) {
+        if (!isDiskFull(error) || !this.disk.releaseReserve()) throw error;
+        return write();
+      }
+    });
+  }
+
+  private maintain(): void {
+    const now = Date.now();
+    if (this.lock === null || now - this.maintainedAt < 1000) return;
+    this.maintainedAt = now;
+    try {
+      vacuumStep(this.db);
+      this.disk.keepReserve();
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
     }
   }
 
@@ -129,11 +182,15 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   /** A reader of its own, for an expansion beside the owner (another thread), told the write end by `writeEnd`. */
   inboxSourceBeside(writeEnd: () => LogPosition): InboxSource & { close(): void } {
     const reader = new InboxReader(join(this.dataDir, 'inbox'), this.inboxPosition(), writeEnd);
-    return { ...readingWith(reader), close: () => reader.close() };
+    const passReadSegments = (end: LogPosition) => this.statements.setPosition.run(end.segment, end.offset);
+    return { ...readingWith(reader, passReadSegments), close: () => reader.close() };
   }
 
   commit(batch: MappedBatch): Promise<CommitResult> {
     return asPromise(() => {
+      // The expansion grows the store; under half the minimum free it waits, leaving that room to delivery.
+      const full = this.disk.expansionRefusal(freePageBytes(this.db));
+      if (full) throw full;
       // IMMEDIATE: with the request path's connection also writing, take the write lock up front (waiting for it) rather than fail on upgrade.
       const result = this.db.transaction((): CommitResult => {
         const inserted = this.insert(batch.messages);
@@ -186,19 +243,19 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   }
 
   lease(owner: string, limits: LeaseLimits, ttlMs: number): Promise<Lease> {
-    return asPromise(() => this.leases.lease(owner, limits, ttlMs));
+    return this.spending(() => this.leases.lease(owner, limits, ttlMs));
   }
 
   extend(lease: Lease, ttlMs: number): Promise<boolean> {
-    return asPromise(() => this.leases.extend(lease, ttlMs));
+    return this.spending(() => this.leases.extend(lease, ttlMs));
   }
 
   settle(lease: Lease, settlement: Settlement): Promise<SettleResult> {
-    return asPromise(() => this.leases.settle(lease, settlement));
+    return this.spending(() => this.leases.settle(lease, settlement));
   }
 
   sweep(): Promise<number> {
-    return asPromise(() => this.leases.sweep());
+    return this.spending(() => this.leases.sweep());
   }
 
   /** Forgets deduplication entries past the 24-hour window. */
@@ -220,7 +277,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
     });
   }
 
-  /** Down when the file does not answer, or when the inbox can no longer be written. */
+  /** Down when the file does not answer, when the inbox can no longer be written, or when the disk is too full to accept (readiness: can it accept?). */
   health(): Promise<StoreHealth> {
     return asPromise((): StoreHealth => {
       try {
@@ -228,7 +285,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
       } catch (error) {
         return { up: false, error: (error as Error).message };
       }
-      const failure = this.inbox?.failure;
+      const failure = this.inbox?.failure ?? this.inbox?.refusal();
       return failure ? { up: false, error: failure.message } : { up: true };
     });
   }
@@ -250,11 +307,17 @@ interface WorkObjectOptions {
   json: string | null;
 }
 
-function readingWith(reader: InboxReader): InboxSource {
+/** Reads with `reader`; caught up past the end of read segments, records the position after them (`pass`) and lets them go, so their space comes back without new requests. */
+function readingWith(reader: InboxReader, pass: (end: LogPosition) => void): InboxSource {
   return {
     read: (maxMessages) =>
       asPromise(() => {
         const { entries, end } = reader.next(maxMessages);
+        const passed = entries.length === 0 ? reader.readSegmentsEnd() : null;
+        if (passed) {
+          pass(passed);
+          reader.advance(passed);
+        }
         return { entries, position: asPosition(end) };
       }),
     advance: (position) => asPromise(() => reader.advance(asLogPosition(position))),

@@ -1,6 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { isDiskFull } from './disk-space';
 
 /** The file whose lock says which process owns a DATA_DIR. Nothing else in the process may open it (see takeLock). */
 export const LOCK_FILE = 'owner.lock';
@@ -55,9 +56,12 @@ export function takeLock(dataDir: string, waitMs = 1000): StoreLock {
   try {
     writeFileSync(pidFile, String(process.pid));
   } catch (error) {
-    held.delete(db);
-    db.close();
-    throw error;
+    // On a full disk the start goes on without it: only older versions read it, and delivering is what frees space.
+    if (!isDiskFull(error)) {
+      held.delete(db);
+      db.close();
+      throw error;
+    }
   }
   return {
     release: () => {

@@ -55,6 +55,48 @@ describe('the inbox log', () => {
     again.close();
   });
 
+  describe('what a power loss can leave past the last record', () => {
+    /** Three acknowledged requests, then `tail` as the file's end; answers the segment and its size before the tail. */
+    async function logWithTail(tail: (file: string, whole: number) => void): Promise<{ file: string; whole: number }> {
+      const log = new InboxLog(dir, start, false);
+      for (let n = 1; n <= 3; n++) await log.accept(request(n));
+      log.close();
+      const file = join(dir, readdirSync(dir)[0]);
+      const whole = statSync(file).size;
+      tail(file, whole);
+      return { file, whole };
+    }
+
+    it.each([
+      ['zeros', (file: string) => appendFileSync(file, Buffer.alloc(8192))],
+      ['random garbage', (file: string) => appendFileSync(file, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) % 251)))],
+      ['a last record cut short', (file: string) => appendFileSync(file, Buffer.concat([Buffer.from([0x53, 0x42, 0x49, 0x31, 0, 0, 0, 10, 0, 0, 0, 40]), Buffer.alloc(20, 0x7b)]))],
+    ])('%s: cut off (saying where), every acknowledged request kept, appends go on after them', async (_, tail) => {
+      const { file, whole } = await logWithTail(tail);
+      const again = new InboxLog(dir, start, false);
+      expect(statSync(file).size).toBe(whole);
+      expect(again.tailsCut).toBe(1);
+      expect(again.notes).toEqual([expect.stringContaining(`${file} at byte ${whole}`)]);
+      await again.accept(request(4));
+      expect(names(again)).toEqual(['Event 1', 'Event 2', 'Event 3', 'Event 4']);
+      again.close();
+    });
+
+    it('a damaged record with records after it stops the open, naming the file and the byte', async () => {
+      const log = new InboxLog(dir, start, false);
+      await log.accept(request(1));
+      const second = statSync(join(dir, readdirSync(dir)[0])).size;
+      for (let n = 2; n <= 3; n++) await log.accept(request(n));
+      log.close();
+      const file = join(dir, readdirSync(dir)[0]);
+      const fd = fs.openSync(file, 'r+');
+      fs.writeSync(fd, Buffer.alloc(16), 0, 16, second); // the second record's start zeroed: acknowledged, and the third follows it
+      fs.closeSync(fd);
+      expect(() => new InboxLog(dir, start, false)).toThrow(new InboxDamagedError(readdirSync(dir)[0], second, 'holds no record'));
+      expect(statSync(file).size).toBeGreaterThan(second); // nothing cut
+    });
+  });
+
   it('reads across segments and deletes the ones wholly read', async () => {
     const log = new InboxLog(dir, start, false, 200);
     for (let n = 1; n <= 5; n++) await log.accept(request(n));

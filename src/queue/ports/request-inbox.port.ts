@@ -25,6 +25,21 @@ export type InboxPosition = { readonly __brand: 'InboxPosition' };
  * Where accepted requests wait to be made into work. `accept` resolves only once the request
  * is stored (durably, for the durable adapters): the HTTP 200 waits for it.
  */
+/**
+ * The store has no room for another request: `DISK_FULL` (the embedded store's DATA_DIR) or
+ * `QUEUE_FULL` (Redis at its maxmemory). Ingestion answers 503 with this code; what is
+ * queued is still delivered, which is what makes room again.
+ */
+export class StoreFullError extends Error {
+  constructor(
+    readonly code: 'DISK_FULL' | 'QUEUE_FULL',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreFullError';
+  }
+}
+
 export interface RequestInbox {
   accept(request: AcceptedRequest): Promise<void>;
   /** Down when nothing more can be stored (a failed write that could not be cut back). */

@@ -1,4 +1,4 @@
-import { AcceptedRequest, InboxEntry, InboxPosition, InboxSource, RequestInbox } from '../ports/request-inbox.port';
+import { AcceptedRequest, InboxEntry, InboxPosition, InboxSource, RequestInbox, StoreFullError } from '../ports/request-inbox.port';
 import { StoreHealth } from '../ports/work-queue.port';
 import type { RedisWorkQueue } from './redis-work-queue';
 
@@ -28,7 +28,13 @@ export class RedisRequestInbox implements RequestInbox {
 
   async accept(request: AcceptedRequest): Promise<void> {
     const header: Header = { source: request.source, receivedAt: request.receivedAt, idBase: request.idBase, skip: request.skip, messages: request.messages };
-    await this.queue.runScript('accept', JSON.stringify(header), request.body, request.messages);
+    try {
+      await this.queue.runScript('accept', JSON.stringify(header), request.body, request.messages);
+    } catch (error) {
+      // With maxmemory-policy noeviction a full Redis refuses writes ("OOM command not allowed…"): what is queued is still delivered, and delivering frees memory.
+      if (error instanceof Error && /\bOOM\b/.test(error.message)) throw new StoreFullError('QUEUE_FULL', `Redis is at its maxmemory: ${error.message}`);
+      throw error;
+    }
   }
 
   health(): Promise<StoreHealth> {

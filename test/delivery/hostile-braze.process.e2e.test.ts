@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { BrazeSandbox, startBrazeSandbox } from '../../src/sandbox/braze-sandbox';
 import { cli } from '../helpers/cli';
 import { eventually } from '../helpers/delivery';
+import Redis from 'ioredis';
+import { dropKeys, freshPrefix, patternUnder, REDIS_URL } from '../helpers/redis';
 import { boot, freshDir, RunningService, stop } from '../helpers/service-process';
 
 jest.setTimeout(90_000);
@@ -19,6 +21,23 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 /** Every file under `dir`, as bytes (the SQLite database, its WAL, the inbox segments). */
 function everyFile(dir: string): Buffer[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? everyFile(join(dir, e.name)) : [readFileSync(join(dir, e.name))]));
+}
+
+/** Every value under `prefix`, as text, whatever its type. */
+async function everyValue(client: Redis, prefix: string): Promise<string[]> {
+  const keys = await client.keys(patternUnder(prefix));
+  return Promise.all(
+    keys.map(async (key) => {
+      const type = await client.type(key);
+      if (type === 'string') return (await client.get(key)) ?? '';
+      if (type === 'hash') return JSON.stringify(await client.hgetall(key));
+      if (type === 'list') return JSON.stringify(await client.lrange(key, 0, -1));
+      if (type === 'set') return JSON.stringify(await client.smembers(key));
+      if (type === 'zset') return JSON.stringify(await client.zrange(key, 0, -1));
+      if (type === 'stream') return JSON.stringify(await client.xrange(key, '-', '+'));
+      throw new Error(`a key of type ${type}: ${key}`);
+    }),
+  );
 }
 
 /** The real service process against a Braze whose answers are huge, or quote the key back. */
@@ -74,5 +93,28 @@ describe('the service process and a hostile Braze', () => {
     expect(show.stdout).toMatch(/HTTP 404.*\[redacted\]/);
     expect(show.stdout).not.toContain(KEY);
     for (const file of everyFile(dataDir)) expect(file.includes(KEY)).toBe(false);
+  });
+
+  it('with QUEUE=redis: the dead letter and the pause reason kept in Redis hold no trace of the key', async () => {
+    sandbox = await startBrazeSandbox({ apiKey: KEY });
+    const prefix = freshPrefix();
+    const client = new Redis(REDIS_URL);
+    try {
+      sandbox.inject({ kind: 'echo-authorization', status: 404, count: 1 }); // a dead letter
+      sandbox.inject({ kind: 'echo-authorization', status: 401, count: -1 }); // then a pause, kept in Redis
+      service = await boot({ ...env(freshDir('sb-echo-redis-')), QUEUE: 'redis', REDIS_URL, REDIS_PREFIX: prefix, DELIVERY_PAUSE_PROBE_MS: '60000' });
+      await post(events(0, 1));
+      await eventually(() => sandbox.requests.length === 1 && /refused/.test(service!.output()), 'the dead letter', 30_000);
+      await post(events(1, 1));
+      await eventually(() => /delivery PAUSED/.test(service!.output()), 'the pause', 30_000);
+      const values = await everyValue(client, prefix);
+      expect(values.join('\n')).toMatch(/HTTP 404.*\[redacted\]/s);
+      expect(values.join('\n')).toMatch(/HTTP 401.*\[redacted\]/s);
+      for (const value of values) expect(value).not.toContain(KEY);
+      expect(service.output()).not.toContain(KEY);
+    } finally {
+      client.disconnect();
+      await dropKeys(prefix);
+    }
   });
 });

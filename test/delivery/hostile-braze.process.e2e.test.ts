@@ -65,6 +65,8 @@ describe('the service process and a hostile Braze', () => {
     await eventually(() => sandbox.received.length === 110, 'every object after the oversize answers', 60_000);
     const after = memoryOf(service.child.pid!);
     const oversized = sandbox.requests.filter((r) => r.bodyBytes !== undefined);
+    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+    process.stdout.write(`oversize test: RSS ${mb(before.rss)} → ${mb(after.rss)} MB, peak ${mb(before.peak)} → ${mb(after.peak)} MB; bytes Braze sent per answer: ${oversized.map((r) => mb(r.bodyBytes!)).join(', ')} MB\n`);
     expect(oversized).toHaveLength(4);
     // The connection was cut: Braze got to send what the socket buffers hold, not the body.
     for (const r of oversized) expect(r.bodyBytes).toBeLessThan(32 * 1024 * 1024);

@@ -1,8 +1,15 @@
 import { RateLimitState } from '../queue/ports/braze-budget.port';
 
-/** What came back from Braze, or why nothing did. */
+/**
+ * The most of any answer's body that is read. Every answer Braze documents fits many times
+ * over (a 201 naming each of 75 objects in `errors[]` is under 20 KB); past it the rest is
+ * not read and the connection is cut, so a huge error page costs no memory.
+ */
+export const MAX_BRAZE_BODY_BYTES = 64 * 1024;
+
+/** What came back from Braze, or why nothing did. `cutAt`: the body was longer, only that many bytes were read. */
 export type BrazeReply =
-  | { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: unknown }
+  | { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: unknown; readonly cutAt?: number }
   | { readonly networkError: string };
 
 /** An object Braze named in `errors[]`: body[array][index]. */
@@ -13,8 +20,11 @@ export interface FailedObject {
 }
 
 export type Outcome =
-  /** 2xx (201 success, 202 queued): delivered, except the objects Braze named in `errors[]`. */
-  | { readonly kind: 'delivered'; readonly failed: readonly FailedObject[] }
+  /**
+   * 2xx (201 success, 202 queued): delivered, except the objects Braze named in `errors[]`.
+   * `note`: what the answer left unknown (a body cut short: the objects it may have named).
+   */
+  | { readonly kind: 'delivered'; readonly failed: readonly FailedObject[]; readonly note?: string }
   /** Try again later: network errors, timeouts, 408, 423, 429, 5xx but 501/505. */
   | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs: number | null }
   /** 401/403, and a 404 naming the API key: the key, not the data, is wrong. Nothing is discarded. */
@@ -101,9 +111,13 @@ function failedObjects(body: unknown): FailedObject[] {
 /** Braze's retry classes, decided once, next to the client (see shared/reference). */
 export function classify(reply: BrazeReply, now: number): Outcome {
   if ('networkError' in reply) return { kind: 'retry', reason: reply.networkError, retryAfterMs: null };
-  const { status, body, headers } = reply;
+  const { status, body, headers, cutAt } = reply;
+  const cut = cutAt === undefined ? '' : ` (body cut at ${cutAt} bytes)`;
+  // A 2xx means Braze took the request: sending it again would store its events twice, so a
+  // cut one counts as delivered, and what its unread errors[] may have refused is said.
+  if (status >= 200 && status < 300 && cutAt !== undefined) return { kind: 'delivered', failed: [], note: `HTTP ${status}${cut}: any objects its errors[] named were not dead-lettered` };
   if (status >= 200 && status < 300) return { kind: 'delivered', failed: failedObjects(body) };
-  const reason = `HTTP ${status}: ${messageOf(body)}`;
+  const reason = `HTTP ${status}${cut}: ${messageOf(body)}`;
   if (status === 401 || status === 403 || (status === 404 && NAMES_THE_KEY.test(messageOf(body)))) return { kind: 'pause', reason, status };
   if (SPLITTABLE.has(status)) return { kind: 'split', reason, status, failed: failedObjects(body) };
   if (RETRYABLE.has(status) || (status >= 500 && status !== 501 && status !== 505)) {

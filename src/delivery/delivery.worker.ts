@@ -394,6 +394,7 @@ export class DeliveryWorker {
         const failed = new Set(outcome.failed.map((f) => `${f.array}/${f.index}`));
         const done = request.placed.filter((p) => !failed.has(`${p.array}/${p.index}`));
         this.deadLetter(request, round, outcome.failed, status);
+        if (outcome.note !== undefined) this.log.warn(`Braze ${request.endpoint}: ${request.placed.length} objects counted as delivered, ${outcome.note}`);
         for (const p of done) {
           round.ack.push(p.item.id);
           if (p.item.mergeKey !== null) round.merged.push(p.item.mergeKey);

@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { isJsonObject } from '../engine/json';
 import { MinorError, NO_VALID_DATA, objectsOf, SandboxLimits, validateAliasNew, validateIdentify, validateTrack, Verdict } from './braze-validation';
 import { Fault, faultProblem, Faults } from './sandbox-faults';
+import { drip, echoHeaders, oversize, StreamRecord } from './streamed-answers';
 
 export type { Fault } from './sandbox-faults';
 
@@ -12,7 +13,7 @@ export interface ReceivedObject {
   object: Record<string, unknown>;
 }
 
-export interface SandboxRequest {
+export interface SandboxRequest extends StreamRecord {
   endpoint: string;
   status: number;
   objects: number;
@@ -87,8 +88,9 @@ function readBody(req: IncomingMessage): Promise<string> {
  *   only is refused, 403 (or `missingPermissionStatus: 401`), the others answer as usual;
  * - rate limits per endpoint family with `X-RateLimit-*` on every answer, and 429s without
  *   `Retry-After`, which Braze does not send;
- * plus faults (status storms, slowness, dropped connections, 202 queued, objects refused
- * for the whole request) and a record of what it accepted, for tests and the demo.
+ * plus faults (status storms, slowness, answers dripped or oversized or quoting the key,
+ * far rate-limit resets, dropped connections, 202 queued, objects refused for the whole
+ * request) and a record of what it accepted, for tests and the demo.
  */
 export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<BrazeSandbox> {
   const limits: SandboxLimits = { trackArray: 75, trackCombined: 75, other: 50, ...options.limits };
@@ -142,16 +144,27 @@ export async function startBrazeSandbox(options: SandboxOptions = {}): Promise<B
     let window = windows.get(family);
     if (!window || at - window.start >= rate.windowMs) windows.set(family, (window = { start: at, used: 0 }));
     window.used++;
-    const reset = Math.ceil((window.start + rate.windowMs) / 1000);
-    const rateHeaders = { 'X-RateLimit-Limit': String(rate.limit), 'X-RateLimit-Remaining': String(Math.max(0, rate.limit - window.used)), 'X-RateLimit-Reset': String(reset) };
-    const answer = (status: number, response: unknown, headers: Record<string, string> = rateHeaders) => send(res, { endpoint, status, objects, at, headers }, response);
-
     const fault = faults.next();
+    const said = fault?.kind === 'rate-limit' ? { remaining: fault.remaining, reset: Math.ceil(at / 1000 + fault.resetInSeconds) } : null;
+    const reset = said?.reset ?? Math.ceil((window.start + rate.windowMs) / 1000);
+    const remaining = said?.remaining ?? Math.max(0, rate.limit - window.used);
+    const rateHeaders = { 'X-RateLimit-Limit': String(rate.limit), 'X-RateLimit-Remaining': String(remaining), 'X-RateLimit-Reset': String(reset) };
+    const answer = (status: number, response: unknown, headers: Record<string, string> = rateHeaders) => send(res, { endpoint, status, objects, at, headers }, response);
+    const streamed = (status: number) => {
+      const record: SandboxRequest = { endpoint, status, objects, at, headers: rateHeaders };
+      sandbox.requests.push(record);
+      log(`${endpoint} ${status} (${objects} objects, ${fault?.kind})`);
+      return record;
+    };
+
     if (fault?.kind === 'drop') {
       sandbox.requests.push({ endpoint, status: 0, objects, at, headers: {} });
       return void req.socket.destroy();
     }
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.kind === 'drip') return drip(res, streamed(fault.status ?? 503), fault.status ?? 503, rateHeaders, fault.intervalMs, fault.bytes ?? 1000);
+    if (fault?.kind === 'oversize') return oversize(res, streamed(fault.status ?? 503), fault.status ?? 503, rateHeaders, fault.bytes);
+    if (fault?.kind === 'echo-authorization') return echoHeaders(req, res, streamed(fault.status ?? 401).status, rateHeaders);
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = { ...rateHeaders, ...(fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {}) };
       return answer(fault.status, fault.body ?? { message: DEFAULT_MESSAGES[fault.status] ?? 'Internal Server Error' }, headers);

@@ -82,4 +82,21 @@ describe('the Braze sandbox', () => {
     expect(sandbox.requests.map((r) => [r.status, r.objects])).toEqual([[202, 2], [400, 3], [201, 3]]);
     expect(sandbox.received).toHaveLength(5);
   });
+
+  it('hostile faults: checked when posted; rate-limit says a far reset; echo-authorization quotes the key back', async () => {
+    sandbox = await startBrazeSandbox();
+    const fault = (body: unknown) => post(body, null, '/_sandbox/faults');
+    expect(await fault({ kind: 'drip', count: 1 })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/needs intervalMs/) } });
+    expect(await fault({ kind: 'oversize', bytes: -1, count: 1 })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/needs bytes/) } });
+    expect(await fault({ kind: 'echo-authorization', status: 99, count: 1 })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/HTTP status/) } });
+    sandbox.inject({ kind: 'rate-limit', remaining: 0, resetInSeconds: 1_000_000, count: 1 });
+    const far = await post({ events: events(1) });
+    expect(far.status).toBe(201);
+    expect(far.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(far.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000 + 999_000);
+    sandbox.inject({ kind: 'echo-authorization', status: 404, count: 1 });
+    const res = await fetch(sandbox.url + '/users/track', { method: 'POST', headers: { Authorization: 'Bearer sandbox-key' }, body: '{}' });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('authorization: Bearer sandbox-key');
+  });
 });

@@ -108,7 +108,7 @@ describe('the service process and a hostile Braze', () => {
       await post(events(0, 1));
       await eventually(() => sandbox.requests.length === 1 && /refused/.test(service!.output()), 'the dead letter', 30_000);
       await post(events(1, 1));
-      await eventually(() => /delivery PAUSED/.test(service!.output()), 'the pause', 30_000);
+      await eventually(() => /delivery to \S+ PAUSED/.test(service!.output()), 'the pause', 30_000);
       const values = await everyValue(client, prefix);
       expect(values.join('\n')).toMatch(/HTTP 404.*\[redacted\]/s);
       expect(values.join('\n')).toMatch(/HTTP 401.*\[redacted\]/s);

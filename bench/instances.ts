@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -36,18 +36,31 @@ async function startRedis(): Promise<{ url: string; client: Redis; stop(): Promi
 
 type Stats = { inboxMessages: number; pending: number };
 type Load = Awaited<ReturnType<typeof loadBatches>>;
-type Drained = { messages: number; messagesPerSecond: number };
+/** `cpuBusy`: the machine's cores busy during the drain, 0–1 (all processes: what limits the drain when near 1). */
+type Drained = { messages: number; messagesPerSecond: number; cpuBusy: number };
 async function stats(url: string): Promise<Stats> {
   const health = (await (await fetch(`${url}/health/ready`)).json()) as { details?: { queue?: Stats }; error?: { queue?: Stats } };
   return (health.details?.queue ?? health.error?.queue)!;
 }
 
-/** Until the shared inbox is empty: how fast the instances made it into work. */
+/** The machine's CPU time so far (Linux /proc/stat, in ticks): busy, and in all. */
+function cpuTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const ticks = fields.map(Number);
+  const idle = ticks[3] + ticks[4]; // idle, iowait
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** Until the shared inbox is empty: how fast the instances made it into work, and how busy the cores were. */
 async function drain(url: string): Promise<Drained> {
   const started = Date.now();
+  const before = cpuTicks();
   const { inboxMessages } = await stats(url);
   while ((await stats(url)).inboxMessages > 0) await new Promise((r) => setTimeout(r, 200));
-  return { messages: inboxMessages, messagesPerSecond: Math.round(inboxMessages / ((Date.now() - started) / 1000)) };
+  const after = cpuTicks();
+  const cpuBusy = Number(((after.busy - before.busy) / (after.total - before.total)).toFixed(2));
+  return { messages: inboxMessages, messagesPerSecond: Math.round(inboxMessages / ((Date.now() - started) / 1000)), cpuBusy };
 }
 
 export interface InstancesResult {

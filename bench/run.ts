@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   row(`5. memory, ${mem.samples[mem.samples.length - 1].accepted} msgs queued, Braze down`, 'RSS by messages accepted', mem.samples.map((s) => `${s.accepted / 1000}k: ${s.rssMb} MB`).join(', '), `${mem.queued} objects and ${mem.inbox} inbox messages on disk`, `${mem.growthMb} MB spread after the first step; ${mem.fromStartMb} MB above idle`, '≤ 100 MB');
   const [oneOnRedis, twoOnRedis] = several.redis;
   row('6. several instances, ingestion', 'messages/s, one instance on Redis', `${oneOnRedis.ingestion.messagesPerSecond.toFixed(0)} msg/s, p99 ${oneOnRedis.ingestion.p99ms} ms`, `embedded store ${several.embedded.ingestion.messagesPerSecond.toFixed(0)} msg/s`, `${several.ingestionRatio}× embedded`, '≥ 0.5×');
-  row('', 'drain, two instances on Redis', `${twoOnRedis.drain.messagesPerSecond} msg/s (${twoOnRedis.drain.messages} msgs)`, `one instance ${oneOnRedis.drain.messagesPerSecond} msg/s; embedded ${several.embedded.drain.messagesPerSecond} msg/s`, `${several.drainRatio}× one instance`, '≥ 1.5×');
+  row('', 'drain, two instances on Redis', `${twoOnRedis.drain.messagesPerSecond} msg/s (${twoOnRedis.drain.messages} msgs), cores ${Math.round(twoOnRedis.drain.cpuBusy * 100)}% busy`, `one instance ${oneOnRedis.drain.messagesPerSecond} msg/s, cores ${Math.round(oneOnRedis.drain.cpuBusy * 100)}% busy; embedded ${several.embedded.drain.messagesPerSecond} msg/s`, `${several.drainRatio}× one instance`, '≥ 1.5×');
   row('', 'Redis memory per queued object', `${oneOnRedis.redisBytesPerQueuedObject} B`, `${oneOnRedis.objectsQueued} objects queued`, '', '');
   const table = lines.join('\n');
   console.log('\n' + table + '\n');

@@ -1,4 +1,5 @@
 import { BrazeRequest } from '../../src/engine';
+import { admit, unpack } from '../../src/ingest/admit';
 import { changesOnlyOf, workObjectsOf } from '../../src/queue/work-objects';
 import { defaultPlan, mapMessage } from '../helpers/engine';
 
@@ -41,5 +42,11 @@ describe('changesOnlyOf: how a queued object is sent, from the mapping', () => {
     expect(changesOnlyOf(JSON.parse(JSON.stringify(request)) as BrazeRequest, 'attributes', 0)).toBeNull();
     expect(changesOnlyOf({ ...request }, 'attributes', 0)).toBeNull();
     expect(changesOnlyOf(request, 'attributes', 5)).toBeNull();
+  });
+
+  it('reaches the queue: the requests admission hands to the store still carry it', () => {
+    const body = { batch: [{ type: 'identify', userId: 'u1', traits: { plan: 'pro' } }, { type: 'track', userId: 'u1', event: 'E', timestamp: '2024-03-01T12:00:00Z' }] };
+    const { queued } = admit(unpack('batch', body), { receivedAt: Date.parse('2024-03-01T12:00:00Z'), idBase: 'b', sized: true }, plan);
+    expect(queued.map((m) => m.requests.map((r) => changesOnlyOf(r, Object.keys(r.body)[0], 0)))).toEqual([[{ alwaysSent: [] }], [null]]);
   });
 });

@@ -109,7 +109,7 @@ describe('changes_only diagnostics', () => {
   it('an always_send key the output never writes is a warning with a suggestion; the set still compiles', () => {
     const yaml = attributesRule('{ email: traits.email, plan: traits.plan }', '      changes_only: true\n      always_send: [plna]\n');
     expect(diagnosticsOf(yaml)).toEqual([
-      { code: 'ALWAYS_SEND_NEVER_WRITTEN', severity: 'warning', pointer: '/rules/0/attributes/always_send/0', at: '7:21', message: 'this output never writes "plna" (did you mean "plan"?); it writes: email, plan' },
+      { code: 'ALWAYS_SEND_NEVER_WRITTEN', severity: 'warning', pointer: '/rules/0/attributes/always_send/0', at: '7:21', message: expect.stringContaining('(did you mean "plan"?)') },
     ]);
     expect(compileMappingSet([{ file: 'test.yaml', text: yaml }]).plan).not.toBeNull();
   });
@@ -127,7 +127,7 @@ describe('changes_only diagnostics', () => {
       expect.objectContaining({ code: 'ALWAYS_SEND_IGNORED', severity: 'warning', pointer: '/rules/0/attributes/always_send', at: '6:7' }),
     ]);
     expect(diagnosticsOf(attributesRule('{ plan: traits.plan }', '      changes_only: true\n      always_send: [external_id]\n'))).toEqual([
-      expect.objectContaining({ code: 'ALWAYS_SEND_IGNORED', pointer: '/rules/0/attributes/always_send/0', message: '"external_id" identifies the user and is sent with every object anyway' }),
+      expect.objectContaining({ code: 'ALWAYS_SEND_IGNORED', severity: 'warning', pointer: '/rules/0/attributes/always_send/0', at: '7:21' }),
     ]);
   });
 

@@ -8,8 +8,8 @@ export interface BrazeRequest {
   /**
    * How each object of `body.attributes` is sent, index for index (null: every attribute).
    * Set only on a request whose attributes include one from a `changes_only` output, and
-   * not enumerable: the JSON of a request (CLI lines, examples, dry-run records, the HTTP
-   * body) stays endpoint and body. A copy of the request loses it and so sends everything.
+   * not an own property: the JSON of a request (CLI lines, examples, dry-run records, the
+   * HTTP body) stays endpoint and body. A copy of the request loses it, so sends everything.
    */
   readonly changesOnly?: readonly (ChangesOnly | null)[];
 }
@@ -89,14 +89,37 @@ export class RequestBucket {
 
   private push(out: BrazeRequest[], parts: readonly Part[]): void {
     const body: Record<string, unknown> = {};
-    let policies: (ChangesOnly | null)[] | undefined;
+    let policies: readonly (ChangesOnly | null)[] | undefined;
     for (const [name, objects, from] of parts) {
       body[name] = objects;
-      if (name === 'attributes' && this.attributePolicies !== null) policies = this.attributePolicies.slice(from, from + objects.length);
+      const all = this.attributePolicies;
+      if (name !== 'attributes' || all === null) continue;
+      // A request that takes the whole list (the usual case) shares the bucket's array.
+      const slice = objects.length === all.length ? all : all.slice(from, from + objects.length);
+      if (slice === all || slice.some((p) => p !== null)) policies = slice;
     }
     for (const key in this.options) body[key] = this.options[key];
-    const request: BrazeRequest = { endpoint: this.endpoint, body };
-    if (policies !== undefined && policies.some((p) => p !== null)) Object.defineProperty(request, 'changesOnly', { value: Object.freeze(policies), enumerable: false });
-    out.push(request);
+    out.push(new MappedRequest(this.endpoint, body, policies));
+  }
+}
+
+/**
+ * A request as the engine makes it. The policy is a private field behind a getter, so that
+ * the request's own properties, and so its JSON and a deep equality, stay endpoint and body
+ * (a non-enumerable own property would do the same, at twice the cost of mapping a message).
+ */
+class MappedRequest implements BrazeRequest {
+  readonly #changesOnly: readonly (ChangesOnly | null)[] | undefined;
+
+  constructor(
+    readonly endpoint: OutputKind['endpoint'],
+    readonly body: Record<string, unknown>,
+    changesOnly: readonly (ChangesOnly | null)[] | undefined,
+  ) {
+    this.#changesOnly = changesOnly;
+  }
+
+  get changesOnly(): readonly (ChangesOnly | null)[] | undefined {
+    return this.#changesOnly;
   }
 }

@@ -26,7 +26,7 @@ describe('changes_only on an attributes output', () => {
     expect(request.changesOnly).toEqual([{ alwaysSent: ['plan'] }]);
     expect(Object.keys(request)).toEqual(['endpoint', 'body']);
     expect(JSON.stringify(request)).toBe(JSON.stringify(plain));
-    expect(Object.isFrozen(request.changesOnly![0].alwaysSent)).toBe(true);
+    expect(Object.isFrozen(request.changesOnly![0]!.alwaysSent)).toBe(true);
   });
 
   it('is the same from the generated code and from the traced interpreter', () => {

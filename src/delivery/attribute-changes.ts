@@ -36,8 +36,8 @@ export const CHANGED_BY_OPERATOR = '!operator';
 
 /**
  * An attributes object without what Braze already has: an attribute whose value equals the
- * remembered one (deep equality, key order ignored) is left out as `unchanged`; one whose
- * message is older than the message that set the remembered value is left out as `stale`
+ * remembered one (deep equality, key order ignored) is left out as `unchanged`; another value
+ * whose message is older than the message that set the remembered one is left out as `stale`
  * (a late batch, a replay: an old value must not overwrite a newer one). Never left out:
  * identifiers, flags, the policy's always-sent keys and operator values. A `null` (unset) is
  * compared like any value: a change after a value, unchanged after a `null`. Nothing
@@ -84,6 +84,7 @@ function isNotState(key: string, object: Readonly<Record<string, unknown>>): boo
 }
 
 function leftOutWhy(before: RememberedAttribute, fingerprint: string, eventTime: number | null): LeftOutReason | null {
-  if (eventTime !== null && before.eventTime !== null && eventTime < before.eventTime) return 'stale';
-  return before.fingerprint === fingerprint ? 'unchanged' : null;
+  // An old message with the value Braze has is simply unchanged; `stale` counts the old values kept from overwriting newer ones.
+  if (before.fingerprint === fingerprint) return 'unchanged';
+  return eventTime !== null && before.eventTime !== null && eventTime < before.eventTime ? 'stale' : null;
 }

@@ -108,9 +108,10 @@ describe('changesOf: an attributes object without what Braze already has', () =>
     expect(changesOf({ external_id: 'u1', email: 'a@x.io' }, ALL, memoryOf({ email: 'a@x.io' }), T).leftOut).toEqual([{ key: 'email', reason: 'unchanged', points: 1 }]);
   });
 
-  it('the stale guard: an update older than the one Braze accepted is left out, changed or not; newer or timeless ones are compared', () => {
+  it('the stale guard: another value older than the one Braze accepted is left out as stale (the same value is unchanged); newer or timeless ones are compared', () => {
     const remembered = memoryOf({ email: 'new@x.io' }, T);
     expect(changesOf({ external_id: 'u1', email: 'old@x.io', plan: 'pro' }, ALL, remembered, T - 1)).toMatchObject({ send: { external_id: 'u1', plan: 'pro' }, leftOut: [{ key: 'email', reason: 'stale' }] });
+    expect(changesOf({ external_id: 'u1', email: 'new@x.io' }, ALL, remembered, T - 1).leftOut).toEqual([{ key: 'email', reason: 'unchanged', points: 1 }]);
     expect(changesOf({ external_id: 'u1', email: 'newer@x.io' }, ALL, remembered, T + 1).send).toEqual({ external_id: 'u1', email: 'newer@x.io' });
     expect(changesOf({ external_id: 'u1', email: 'other@x.io' }, ALL, remembered, null).send).toEqual({ external_id: 'u1', email: 'other@x.io' });
     expect(changesOf({ external_id: 'u1', email: 'other@x.io' }, ALL, memoryOf({ email: 'new@x.io' }, null), T - 1).send).toEqual({ external_id: 'u1', email: 'other@x.io' });

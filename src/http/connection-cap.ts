@@ -40,7 +40,7 @@ export interface ConnectionCap {
  * flood of connections is refused before it takes the descriptors the store and delivery
  * need: 22,000 idle connections once hit the limit and delivery to Braze failed with EMFILE.
  */
-export function connectionCap(setting: HttpLimits['maxConnections'], limit: number | undefined = openFileLimit()): ConnectionCap {
+export function connectionCap(setting: HttpLimits['maxConnections'], limit: number | undefined): ConnectionCap {
   if (setting !== 'derived') {
     const over = limit !== undefined && setting > limit - reservedDescriptors(limit);
     const note = over ? `, which leaves the rest of the process less than ${reservedDescriptors(limit)} of the open-file limit ${limit}` : '';

@@ -7,7 +7,7 @@ import { AppDependencies, AppModule } from '../app.module';
 import { systemClock } from '../clock';
 import { composeBackend } from '../composition';
 import { Metrics } from '../observability/metrics';
-import { connectionCap } from './connection-cap';
+import { connectionCap, openFileLimit } from './connection-cap';
 import { FrontDoorAdapter } from './front-door';
 import { HttpErrorFilter } from './http-error.filter';
 
@@ -31,7 +31,7 @@ export async function createApp(deps: AppDependencies): Promise<INestApplication
     throw error;
   }
   const metrics = app.get(Metrics);
-  frontDoor.guard({ ...deps.config.http, maxConnections: connectionCap(deps.config.http.maxConnections).maxConnections }, (reason) => metrics.refused.inc({ reason }));
+  frontDoor.guard({ ...deps.config.http, maxConnections: connectionCap(deps.config.http.maxConnections, openFileLimit()).maxConnections }, (reason) => metrics.refused.inc({ reason }));
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // Answers are a few bytes of JSON that no client revalidates: no ETag hash per response.

@@ -12,6 +12,7 @@ import { MappingWatcher } from './mapping/mapping-watcher';
 import { httpLogging } from './observability/http-logging';
 import { Metrics } from './observability/metrics';
 import { IngestController } from './http/ingest.controller';
+import { HeaderAuthMiddleware } from './http/header-auth.middleware';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { SdkSettingsController } from './http/sdk-settings.controller';
 import { IngestService } from './ingest/ingest.service';
@@ -85,6 +86,7 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonBodyMiddleware).forRoutes(IngestController);
+    // In this order: a wrong key in the header is refused before the body is read.
+    consumer.apply(HeaderAuthMiddleware, JsonBodyMiddleware).forRoutes(IngestController);
   }
 }

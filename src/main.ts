@@ -4,8 +4,9 @@ import { Logger } from '@nestjs/common';
 import { BACKEND_NOTES } from './app.module';
 import { BootError, listenError } from './boot-error';
 import { systemClock } from './clock';
-import { ConfigError, loadConfig } from './config/app-config';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { unknownSettingWarnings } from './config/unknown-settings';
+import { connectionCap, openFileLimit } from './http/connection-cap';
 import { createApp } from './http/create-app';
 import { MappingLoadError } from './mapping/mapping-load.error';
 import { loadMappings, MappingRegistry } from './mapping/mapping.registry';
@@ -23,6 +24,7 @@ async function bootstrap(): Promise<void> {
   const { files, directory, hash } = mappings.current;
   logger.log(`mappings: ${files.reduce((n, f) => n + f.rules, 0)} rule(s) from ${files.length} file(s) in ${directory} (sha256 ${hash.slice(0, 12)})`);
   logger.log(heapLimitNote());
+  logger.log(frontDoorNote(config.http));
   if (config.writeKeys.length === 0) {
     logger.warn('SEGMENT_WRITE_KEYS is not set: EVERY write key is accepted. Set it before exposing this service beyond this machine.');
   }
@@ -32,6 +34,13 @@ async function bootstrap(): Promise<void> {
   });
   const { port } = app.getHttpServer().address() as { port: number };
   logger.log(`listening on http://${config.host}:${port}`);
+}
+
+/** The front door's limits as they are in force, the connection cap with how it was chosen (connection-cap.ts). */
+function frontDoorNote(http: AppConfig['http']): string {
+  const cap = connectionCap(http.maxConnections, openFileLimit());
+  const connections = cap.maxConnections === 0 ? 'no connection cap' : `at most ${cap.maxConnections} connections (${cap.reason})`;
+  return `HTTP: ${connections}; headers within ${http.headersTimeoutMs} ms, the body within ${http.bodyTimeoutMs} ms, keep-alive ${http.keepAliveTimeoutMs} ms`;
 }
 
 function withHints<T>(load: () => T, hints: readonly string[]): T {

@@ -35,6 +35,7 @@ describe('unknown settings at boot', () => {
       'SEGMENT_WRITE_KEY is not a setting; did you mean SEGMENT_WRITE_KEYS?',
       'port is not a setting; did you mean PORT?',
     ]);
+    expect(unknownSettingWarnings({ HTTP_BODY_TIMEOUTMS: '5000', HTTP_MAX_CONNECTION: '10' })).toEqual(['HTTP_BODY_TIMEOUTMS is not a setting; did you mean HTTP_BODY_TIMEOUT_MS?', 'HTTP_MAX_CONNECTION is not a setting; did you mean HTTP_MAX_CONNECTIONS?']);
   });
 
   it('reports a name in one of our families with nothing close, and never a value', () => {
@@ -45,7 +46,7 @@ describe('unknown settings at boot', () => {
 
   it("is quiet about our settings and other software's variables, Kubernetes' service links included", () => {
     const env = Object.fromEntries(SETTINGS.map((name) => [name, 'x']));
-    const others = ['HOME', 'PATH', 'HOSTNAME', 'USER', 'PWD', 'TERM', 'NODE_ENV', 'NODE_OPTIONS', 'LOG_FORMAT', 'DATA_PATH', 'ADMIN_EMAIL', 'npm_config_cache', 'SEGMENT_BRAZE_SERVICE_HOST', 'SEGMENT_BRAZE_SERVICE_PORT', 'SEGMENT_BRAZE_PORT', 'SEGMENT_BRAZE_PORT_3000_TCP_ADDR'];
+    const others = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'NO_PROXY', 'HTTP_PORT', 'HOME', 'PATH', 'HOSTNAME', 'USER', 'PWD', 'TERM', 'NODE_ENV', 'NODE_OPTIONS', 'LOG_FORMAT', 'DATA_PATH', 'ADMIN_EMAIL', 'npm_config_cache', 'SEGMENT_BRAZE_SERVICE_HOST', 'SEGMENT_BRAZE_SERVICE_PORT', 'SEGMENT_BRAZE_PORT', 'SEGMENT_BRAZE_PORT_3000_TCP_ADDR'];
     expect(unknownSettingWarnings({ ...env, ...Object.fromEntries(others.map((name) => [name, 'x'])) })).toEqual([]);
   });
 });

@@ -23,7 +23,20 @@ describe('configuration from the environment', () => {
       logLevel: 'info',
       delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, leaseTtlMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expandSharePercent: 10, stallAfterMs: 120000 },
       disk: { minFreeBytes: 64 * 2 ** 20, reserveBytes: 8 * 2 ** 20 },
+      http: { headersTimeoutMs: 10000, bodyTimeoutMs: 20000, keepAliveTimeoutMs: 5000, maxConnections: 'derived' },
     });
+  });
+
+  it('reads the front door limits, 0 connections meaning no cap, and names a bad one', () => {
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_BODY_TIMEOUT_MS: '500', HTTP_KEEP_ALIVE_TIMEOUT_MS: '200', HTTP_MAX_CONNECTIONS: '20' }).http).toEqual({ headersTimeoutMs: 300, bodyTimeoutMs: 500, keepAliveTimeoutMs: 200, maxConnections: 20 });
+    expect(loadConfig({ HTTP_MAX_CONNECTIONS: '0' }).http.maxConnections).toBe(0);
+    expect(loadConfig({ HTTP_MAX_CONNECTIONS: ' ' }).http.maxConnections).toBe('derived');
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '0' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS must be an integer from 100 to 600000 \(got "0"\)/);
+    expect(() => loadConfig({ HTTP_BODY_TIMEOUT_MS: '20s' })).toThrow(/HTTP_BODY_TIMEOUT_MS must be an integer from 100 to 600000/);
+    // 0 would let an idle keep-alive connection stay for ever.
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer from 100 to 600000/);
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: '-1' })).toThrow(/HTTP_MAX_CONNECTIONS must be an integer from 0 to 1000000 \(got "-1"\)/);
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: 'auto' })).toThrow(/HTTP_MAX_CONNECTIONS must be an integer/);
   });
 
   it('reads lists and trims the Braze endpoint', () => {

@@ -40,6 +40,19 @@ export interface AppConfig {
   readonly disk: { readonly minFreeBytes: number; readonly reserveBytes: number };
   /** Send only attributes that changed since Braze accepted them (ATTRIBUTE_MEMORY), and how long a remembered value counts (ATTRIBUTE_MEMORY_TTL_DAYS). */
   readonly attributeMemory: { readonly enabled: boolean; readonly ttlMs: number };
+  readonly http: HttpLimits;
+}
+
+/** How long and how many peers may hold the HTTP server (src/http/front-door.ts). */
+export interface HttpLimits {
+  /** The whole header block, from the connection (or the request's first byte) on. */
+  readonly headersTimeoutMs: number;
+  /** The whole body, in total (not between chunks), from when it starts being read. */
+  readonly bodyTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections open at once; 0: no cap; `derived`: from the open-file limit at boot. */
+  readonly maxConnections: number | 'derived';
 }
 
 export type QueueBackend = { readonly kind: 'sqlite' } | { readonly kind: 'redis'; readonly url: string; readonly prefix: string };
@@ -152,6 +165,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     expandSharePercent: int('INBOX_EXPAND_SHARE_PERCENT', 10, 1, 100),
     stallAfterMs: int('STALL_AFTER_MS', 120_000, 1000, 86_400_000),
   };
+  const maxConnections = optional(env.HTTP_MAX_CONNECTIONS) === undefined ? 'derived' : int('HTTP_MAX_CONNECTIONS', 0, 0, 1_000_000);
+  const http: HttpLimits = {
+    headersTimeoutMs: int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    bodyTimeoutMs: int('HTTP_BODY_TIMEOUT_MS', 20_000, 100, 600_000),
+    keepAliveTimeoutMs: int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
+    maxConnections,
+  };
   const disk = { minFreeBytes: int('DATA_DIR_MIN_FREE_MB', 64, 1, 1_048_576) * 2 ** 20, reserveBytes: int('DATA_DIR_RESERVE_MB', 8, 0, 65_536) * 2 ** 20 };
   const memoryFlag = (optional(env.ATTRIBUTE_MEMORY) ?? 'true').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(memoryFlag)) problems.push(`ATTRIBUTE_MEMORY must be true or false (got "${env.ATTRIBUTE_MEMORY}")`);
@@ -178,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     delivery: Object.freeze(delivery),
     disk: Object.freeze(disk),
     attributeMemory: Object.freeze(attributeMemory),
+    http: Object.freeze(http),
   });
 }
 
@@ -264,4 +285,8 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'STALL_AFTER_MS',
   'ATTRIBUTE_MEMORY',
   'ATTRIBUTE_MEMORY_TTL_DAYS',
+  'HTTP_HEADERS_TIMEOUT_MS',
+  'HTTP_BODY_TIMEOUT_MS',
+  'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  'HTTP_MAX_CONNECTIONS',
 ]);

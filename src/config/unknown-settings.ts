@@ -1,7 +1,7 @@
 import { SETTINGS } from './app-config';
 
-/** Prefixes of our settings that other software uses too: only a near spelling of one of ours is reported there. */
-const SHARED_PREFIXES = new Set(['DATA_', 'LOG_', 'ADMIN_']);
+/** Prefixes of our settings that other software uses too (HTTP_PROXY): only a near spelling of one of ours is reported there. */
+const SHARED_PREFIXES = new Set(['DATA_', 'LOG_', 'ADMIN_', 'HTTP_']);
 
 /**
  * The variables Kubernetes sets for every Service in the namespace (a Service named

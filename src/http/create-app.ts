@@ -6,6 +6,9 @@ import { Logger } from 'nestjs-pino';
 import { AppDependencies, AppModule } from '../app.module';
 import { systemClock } from '../clock';
 import { composeBackend } from '../composition';
+import { Metrics } from '../observability/metrics';
+import { connectionCap, openFileLimit } from './connection-cap';
+import { FrontDoorAdapter } from './front-door';
 import { HttpErrorFilter } from './http-error.filter';
 
 /**
@@ -20,12 +23,15 @@ export async function createApp(deps: AppDependencies): Promise<INestApplication
   const clock = deps.clock ?? systemClock;
   const backend = await composeBackend(deps.backend ?? deps.config.queue.kind, deps.config, clock, deps.mappings);
   let app: NestExpressApplication;
+  const frontDoor = new FrontDoorAdapter();
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps, backend), { bodyParser: false, bufferLogs: true });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps, backend), frontDoor, { bodyParser: false, bufferLogs: true });
   } catch (error) {
     await backend.close();
     throw error;
   }
+  const metrics = app.get(Metrics);
+  frontDoor.guard({ ...deps.config.http, maxConnections: connectionCap(deps.config.http.maxConnections, openFileLimit()).maxConnections }, (reason) => metrics.refused.inc({ reason }));
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // Answers are a few bytes of JSON that no client revalidates: no ETag hash per response.

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { IngestError } from '../ingest/ingest-error';
 import { withoutWriteKey } from '../observability/http-logging';
 
@@ -11,6 +11,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
+    // Refused before its body was read whole: keeping the connection would mean reading the rest (Node drains it), so the answer closes it.
+    if (!host.switchToHttp().getRequest<Request>().complete) response.setHeader('Connection', 'close');
     if (exception instanceof IngestError) {
       const rejected = exception.rejected.length > 0 ? { rejected: exception.rejected } : {};
       response.status(exception.status).json({ success: false, error: { code: exception.code, message: exception.message }, ...rejected });

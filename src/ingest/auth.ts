@@ -1,13 +1,22 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
+/**
+ * The write key an `Authorization` header names on its own: the HTTP Basic user name. When
+ * there is one, the body is not looked at for another (so a wrong one is wrong whatever the
+ * body holds, and can be refused before the body is read); undefined otherwise.
+ */
+export function headerWriteKey(authorization: string | undefined): string | undefined {
+  if (authorization === undefined || !/^basic\s+/i.test(authorization)) return undefined;
+  const decoded = Buffer.from(authorization.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const user = colon === -1 ? decoded : decoded.slice(0, colon);
+  return user === '' ? undefined : user;
+}
+
 /** The write key from HTTP Basic (user name, empty password) or from the body's `writeKey`. */
 export function writeKeyFrom(authorization: string | undefined, body: unknown): string | undefined {
-  if (authorization !== undefined && /^basic\s+/i.test(authorization)) {
-    const decoded = Buffer.from(authorization.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const user = colon === -1 ? decoded : decoded.slice(0, colon);
-    if (user !== '') return user;
-  }
+  const fromHeader = headerWriteKey(authorization);
+  if (fromHeader !== undefined) return fromHeader;
   const fromBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as { writeKey?: unknown }).writeKey : undefined;
   return typeof fromBody === 'string' && fromBody !== '' ? fromBody : undefined;
 }

@@ -4,6 +4,7 @@ export const INGEST_ERROR_CODES = {
   INVALID_UTF8: 'the body is not UTF-8',
   UNSUPPORTED_CONTENT_TYPE: 'bodies are JSON sent as application/json or text/plain',
   BODY_TOO_LARGE: 'the request is over 500 KB',
+  BODY_TIMEOUT: 'the whole body did not arrive within HTTP_BODY_TIMEOUT_MS',
   INVALID_BODY: 'the body does not have the shape this endpoint takes',
   BATCH_TOO_LARGE: 'a batch holds at most 2,500 messages',
   NO_VALID_MESSAGE: 'no message of the batch could be accepted',
@@ -38,7 +39,7 @@ export interface Rejection {
 /** A refused request: the HTTP layer turns it into a 4xx with this code and message. */
 export class IngestError extends Error {
   constructor(
-    readonly status: 400 | 401 | 413 | 415 | 503,
+    readonly status: 400 | 401 | 408 | 413 | 415 | 503,
     readonly code: IngestErrorCode,
     message: string,
     readonly rejected: readonly Rejection[] = [],

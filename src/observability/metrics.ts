@@ -7,6 +7,13 @@ export const METRICS_PREFIX = 'segment_braze_';
 /** Every endpoint the mapping can send to, so each has a paused series from the start. */
 const BRAZE_ENDPOINTS: readonly OutputKind['endpoint'][] = ['/users/track', '/users/identify', '/users/alias/new'];
 
+/**
+ * Why the front door refused or cut a request before its messages were looked at
+ * (src/http/front-door.ts, the body reader, the header auth).
+ */
+export const REFUSAL_REASONS = ['too_many_connections', 'headers_timeout', 'body_timeout', 'headers_too_large', 'malformed', 'unauthorized', 'body_too_large'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
 /** Read at each scrape; the store may answer asynchronously. */
 export interface QueueGauges {
   depth(): Promise<number>;
@@ -26,6 +33,7 @@ export class Metrics {
   readonly received = new Counter({ name: `${this.p}messages_received_total`, help: 'Segment messages received, by endpoint', labelNames: ['endpoint'] as const, registers: [this.registry] });
   readonly accepted = new Counter({ name: `${this.p}messages_accepted_total`, help: 'Messages acknowledged to the sender (stored in the inbox), by type; retries among them are counted by messages_duplicate_total once the inbox is expanded', labelNames: ['type'] as const, registers: [this.registry] });
   readonly rejected = new Counter({ name: `${this.p}messages_rejected_total`, help: 'Messages refused, by reason code', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly refused = new Counter({ name: `${this.p}http_requests_refused_total`, help: 'Requests (and connections) refused or cut before their messages were looked at, by reason: over HTTP_MAX_CONNECTIONS, headers or body not in within their timeout, headers too large, not HTTP, a wrong write key in Authorization, a body over 500 KB', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly dropped = new Counter({ name: `${this.p}messages_dropped_total`, help: 'Accepted messages the mapping made no Braze object of (neither duplicates nor dead letters), by drop code', labelNames: ['code'] as const, registers: [this.registry] });
   readonly duplicates = new Counter({ name: `${this.p}messages_duplicate_total`, help: 'Messages not queued again because their messageId was seen in the last 24 hours', registers: [this.registry] });
   readonly objectsMapped = new Counter({ name: `${this.p}braze_objects_mapped_total`, help: 'Braze objects produced by the mapping, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
@@ -56,6 +64,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: this.p });
     // Every code from the start, so that a rate or an alert over them has a series before the first drop.
     for (const code of DROP_CODE_NAMES) this.dropped.inc({ code }, 0);
+    for (const reason of REFUSAL_REASONS) this.refused.inc({ reason }, 0);
     for (const endpoint of BRAZE_ENDPOINTS) this.deliveryPaused.set({ endpoint }, 0);
     for (const loop of ['expansion', 'delivery']) this.loopStalled.set({ loop }, 0);
     for (const kind of ['attribute', 'event', 'purchase']) this.dataPointsSent.inc({ kind }, 0);

@@ -11,23 +11,25 @@ import { mapMessage } from '../../src/engine';
 import { AttributeMemory } from '../../src/queue/ports/attribute-memory.port';
 import { MergeMemory } from '../../src/queue/ports/merge-memory.port';
 import { QueuedMessage, WorkQueue } from '../../src/queue/ports/work-queue.port';
+import { RedisAttributeMemory } from '../../src/queue/redis/redis-attribute-memory';
 import { RedisMergeMemory } from '../../src/queue/redis/redis-merge-memory';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.adapter';
 import { BrazeSandbox, startBrazeSandbox } from '../../src/sandbox/braze-sandbox';
 import { eventually } from '../helpers/delivery';
 import { defaultPlan } from '../helpers/engine';
-import { MemoryAttributeMemory } from '../helpers/memory-attribute-memory';
 import { enqueue } from '../helpers/queue';
 import { dropKeys, freshPrefix, openRedisQueue } from '../helpers/redis';
 
 const SILENT = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const PLAN = defaultPlan();
 const T0 = Date.UTC(2026, 0, 1);
+const TTL = 30 * 86_400_000;
 
-/** A store that can be closed and opened again on the same data: a restart. */
+/** A store that can be closed and opened again on the same data: a restart. The attribute memory is the backend's own adapter, in the same store. */
 interface Store {
   readonly queue: WorkQueue;
   readonly merges: MergeMemory;
+  readonly memory: AttributeMemory;
 }
 
 const BACKENDS: [string, () => Promise<{ open(): Promise<Store>; close(store: Store): Promise<void>; drop(): Promise<void> }>][] = [
@@ -36,7 +38,7 @@ const BACKENDS: [string, () => Promise<{ open(): Promise<Store>; close(store: St
     async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'sb-changes-'));
       return {
-        open: async () => ((store) => ({ queue: store, merges: store.merges }))(new SqliteQueue(dataDir, () => Date.now())),
+        open: async () => ((store) => ({ queue: store, merges: store.merges, memory: store.attributeMemory(TTL) }))(new SqliteQueue(dataDir, () => Date.now())),
         close: (store) => store.queue.close(),
         drop: async () => undefined,
       };
@@ -47,7 +49,7 @@ const BACKENDS: [string, () => Promise<{ open(): Promise<Store>; close(store: St
     async () => {
       const prefix = freshPrefix();
       return {
-        open: async () => ((queue) => ({ queue, merges: new RedisMergeMemory(queue) }))(await openRedisQueue(() => Date.now(), prefix)),
+        open: async () => ((queue) => ({ queue, merges: new RedisMergeMemory(queue), memory: new RedisAttributeMemory(queue, TTL) }))(await openRedisQueue(() => Date.now(), prefix)),
         close: (store) => store.queue.close(),
         drop: () => dropKeys(prefix),
       };
@@ -129,7 +131,7 @@ describe.each(BACKENDS)('sending only what changed, delivered to the sandbox: %s
     const traits = (u: string) => ({ email: `${u}@example.com`, plan: 'pro', address: { city: 'Paris' }, tags: ['a', 'b'] });
     // Two before delivery starts: a user's two objects meet in one round.
     await enqueue(store.queue, [...users.map((u) => identify(u, traits(u))), ...users.map((u) => identify(u, traits(u)))]);
-    start(new MemoryAttributeMemory());
+    start(store.memory);
     await drained();
     for (let n = 0; n < 3; n++) await deliver(users.map((u) => identify(u, traits(u))));
     const times = accepted();
@@ -145,7 +147,7 @@ describe.each(BACKENDS)('sending only what changed, delivered to the sandbox: %s
 
   it('an object Braze refuses is not remembered: its values are sent again next time', async () => {
     sandbox.inject({ kind: 'fatal-object', match: { plan: 'bad' }, count: 1 });
-    start(new MemoryAttributeMemory());
+    start(store.memory);
     await deliver([identify('u1', { plan: 'bad', email: 'u1@example.com' })]);
     expect(await store.queue.stats()).toMatchObject({ deadLetters: 1 });
     expect(sandbox.received).toEqual([]);
@@ -155,7 +157,7 @@ describe.each(BACKENDS)('sending only what changed, delivered to the sandbox: %s
 
   it('a 400 refused whole is not remembered either', async () => {
     sandbox.inject({ kind: 'status', status: 400, count: 1, body: { message: 'Valid data must be provided' } });
-    start(new MemoryAttributeMemory());
+    start(store.memory);
     await deliver([identify('u1', { plan: 'pro' })]);
     expect(await store.queue.stats()).toMatchObject({ deadLetters: 1 });
     await deliver([identify('u1', { plan: 'pro' })]);
@@ -164,7 +166,7 @@ describe.each(BACKENDS)('sending only what changed, delivered to the sandbox: %s
 
   it("two objects of a user in one request: when Braze refuses the earlier, what the later left out relying on it is sent again next time", async () => {
     await enqueue(store.queue, [identify('u1', { plan: 'pro', bio: 'x'.repeat(300) }), identify('u1', { plan: 'pro', email: 'a@x.io' })]);
-    start(new MemoryAttributeMemory());
+    start(store.memory);
     await drained();
     expect(await store.queue.stats()).toMatchObject({ deadLetters: 1 });
     expect(sandbox.received.map((r) => r.object)).toEqual([{ external_id: 'u1', email: 'a@x.io' }]);
@@ -175,30 +177,29 @@ describe.each(BACKENDS)('sending only what changed, delivered to the sandbox: %s
   it('a request refused whole and split: the halves send each object as compared with the memory alone', async () => {
     await enqueue(store.queue, [identify('u1', { plan: 'pro' }), identify('u1', { plan: 'pro', email: 'a@x.io' })]);
     sandbox.inject({ kind: 'status', status: 400, count: 1, body: { message: 'Valid data must be provided' } });
-    start(new MemoryAttributeMemory());
+    start(store.memory);
     await drained();
     expect(sandbox.received.map((r) => r.object)).toEqual([{ external_id: 'u1', plan: 'pro' }, { external_id: 'u1', plan: 'pro', email: 'a@x.io' }]);
   });
 
   it('the memory outlives a restart of the store and the worker', async () => {
-    const memory = new MemoryAttributeMemory();
-    start(memory);
+    start(store.memory);
     await deliver([identify('u1', { plan: 'pro', email: 'a@x.io' })]);
     await worker!.stop();
     await backend.close(store);
     store = await backend.open();
-    start(memory);
+    start(store.memory);
     await deliver([identify('u1', { plan: 'pro', email: 'b@x.io' })]);
     expect(sandbox.received.map((r) => r.object)).toEqual([{ external_id: 'u1', plan: 'pro', email: 'a@x.io' }, { external_id: 'u1', email: 'b@x.io' }]);
   });
 
   it('out of order: the older message\'s attribute is left out as stale, in one round and across rounds', async () => {
-    start(new MemoryAttributeMemory());
+    start(store.memory);
     await deliver([identify('u1', { email: 'new@x.io' }, T0 + 10_000)]);
     await deliver([identify('u1', { email: 'old@x.io', plan: 'pro' }, T0)]);
     await worker!.stop();
     await enqueue(store.queue, [identify('u2', { email: 'new@x.io' }, T0 + 10_000), identify('u2', { email: 'old@x.io' }, T0)]);
-    start(new MemoryAttributeMemory());
+    start(store.memory);
     await drained();
     expect(sandbox.received.map((r) => r.object)).toEqual([
       { external_id: 'u1', email: 'new@x.io' },
@@ -209,8 +210,7 @@ describe.each(BACKENDS)('sending only what changed, delivered to the sandbox: %s
   });
 
   it('an alias merged into a known user: what was remembered of both is forgotten, so their values are sent again', async () => {
-    const memory = new MemoryAttributeMemory();
-    start(memory);
+    start(store.memory);
     const anonymous = () => queued({ type: 'identify', anonymousId: 'anon-1', traits: { plan: 'free' }, messageId: `m${++seq}`, timestamp: new Date(T0).toISOString() });
     await deliver([anonymous(), identify('u1', { plan: 'pro' })]);
     await deliver([anonymous(), identify('u1', { plan: 'pro' })]);

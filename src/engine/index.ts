@@ -1,8 +1,9 @@
 /** The mapping engine's public surface. Pure: no Nest, no fs, no network, no clock, no env. */
 export { compileMappingSet } from './load/mapping-set';
-export type { MappingSource, MappingSetResult, FileSummary, CompileOptions } from './load/mapping-set';
+export type { MappingSource, MappingSetResult, FileSummary, CompileOptions, ExampleOutcome } from './load/mapping-set';
 export { mapMessage } from './run';
 export type { MapResult, MapOptions, MapTrace, TraceEntry } from './run';
+export type { UnmatchedRule } from './condition-trace';
 export type { MappingPlan } from './plan';
 export type { BrazeRequest } from './requests';
 export { OTHER_ENDPOINT_LIMIT, TRACK_COMBINED_LIMIT } from './requests';

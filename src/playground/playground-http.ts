@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { MAPPING_SCHEMA, MappingSource } from '../engine';
 import { isJsonObject } from '../engine/json';
-import { PLAYGROUND_PAGE, PLAYGROUND_CSP } from './playground-page';
+import { playgroundCsp, playgroundPage } from './playground-page';
 import { ChangesOnlyPreview, NO_CHANGES_ONLY, PlaygroundRequest } from './playground-run';
 import { MAX_RUN_BYTES } from './playground-limits';
 import { PlaygroundRunner } from './playground-runner';
@@ -93,8 +93,9 @@ async function handle(settings: PlaygroundSettings, req: IncomingMessage, res: S
   if (req.method === 'POST' && path === '/api/run') return run(settings, req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not served here`);
   if (path === '/' || path === '') {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PLAYGROUND_CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
-    return void res.end(PLAYGROUND_PAGE);
+    const nonce = randomBytes(16).toString('base64');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': playgroundCsp(nonce), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+    return void res.end(playgroundPage(nonce));
   }
   if (path === '/api/session') return send(res, 200, { files: await settings.sources(), schema: MAPPING_SCHEMA });
   const asset = path.slice(1);

@@ -1,24 +1,31 @@
 /**
- * Everything the page runs is the bundle served beside it: no inline script or style, no
- * other origin. CodeMirror styles itself through constructed style sheets, which the policy
- * does not govern; an inline `<style>` or `style=""` would be refused (and logged).
+ * Everything the page runs is the bundle served beside it: no inline script, no other
+ * origin. CodeMirror writes its themes into `<style>` elements of its own (style-mod) and
+ * takes a nonce for them (`EditorView.cspNonce`): the one inline style allowed is the one
+ * carrying this response's nonce, which the bundle reads from the page's `<meta>`. Any other
+ * inline `<style>` or `style=""` is refused (and logged).
  */
-export const PLAYGROUND_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function playgroundCsp(nonce: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self' 'nonce-${nonce}'`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
-export const PLAYGROUND_PAGE = `<!doctype html>
+/** A fresh nonce per response: the page is never cached (Cache-Control: no-store). */
+export const playgroundPage = (nonce: string) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="style-nonce" content="${nonce}">
+<link rel="icon" href="data:,">
 <title>segment-braze playground</title>
 <link rel="stylesheet" href="./app.css">
 <script src="./app.js" defer></script>

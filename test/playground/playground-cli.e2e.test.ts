@@ -40,11 +40,16 @@ describe('segment-braze playground (the command and its endpoints)', () => {
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toMatch(/default-src 'none'/);
     expect(csp).toMatch(/script-src 'self'(;|$)/);
-    expect(csp).toMatch(/style-src 'self'(;|$)/);
+    // CodeMirror's own <style> elements, by a nonce that is new on every load.
+    const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/=]{20,})'(;|$)/.exec(csp)?.[1];
+    expect(nonce).toBeDefined();
+    const again = await fetch(playground.url);
+    expect(again.headers.get('content-security-policy')).not.toContain(nonce);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
     const html = await page.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/<style|style=/);
+    expect(html).toContain(`<meta name="style-nonce" content="${nonce}">`);
     expect(html).not.toMatch(/https?:\/\//);
     const bundle = await fetch(new URL('app.js', playground.url));
     expect(bundle.status).toBe(200);

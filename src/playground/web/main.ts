@@ -44,11 +44,13 @@ async function start(): Promise<void> {
     if (update.docChanged) schedule();
   });
 
-  const extensions = [basicSetup, yamlLanguage(), lintGutter(), schemaAssist(session.schema), onChange];
+  // The page's Content-Security-Policy admits CodeMirror's own <style> elements by this nonce only.
+  const nonce = EditorView.cspNonce.of(document.querySelector<HTMLMetaElement>('meta[name="style-nonce"]')?.content ?? '');
+  const extensions = [nonce, basicSetup, yamlLanguage(), lintGutter(), schemaAssist(session.schema), onChange];
   const files: MappingFile[] = session.files.map(({ file, text }) => ({ file, state: EditorState.create({ doc: text, extensions }) }));
   let active = 0;
   const mapping = new EditorView({ state: files[0]?.state ?? EditorState.create({ extensions }), parent: $('editor') });
-  const input = new EditorView({ state: EditorState.create({ doc: '', extensions: [basicSetup, onChange] }), parent: $('input') });
+  const input = new EditorView({ state: EditorState.create({ doc: '', extensions: [nonce, basicSetup, onChange] }), parent: $('input') });
 
   const showDiagnostics = () => {
     const current = files[active];

@@ -1,6 +1,6 @@
 import { autocompletion, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import { Text } from '@codemirror/state';
-import { EditorView, hoverTooltip } from '@codemirror/view';
+import { hoverTooltip } from '@codemirror/view';
 
 /** A JSON Schema node, as far as completion and hover read it. */
 interface SchemaNode {
@@ -155,5 +155,5 @@ function hoverKeys(index: SchemaIndex) {
 /** Completion of keys and hover docs, both from mappings/schema.json. */
 export function schemaAssist(schema: unknown) {
   const index = new SchemaIndex(schema as SchemaNode);
-  return [autocompletion({ override: [completeKeys(index)] }), hoverKeys(index), EditorView.baseTheme({})];
+  return [autocompletion({ override: [completeKeys(index)] }), hoverKeys(index)];
 }

@@ -155,6 +155,37 @@ describe('the playground in Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#diagnostics li').length === 0);
   });
 
+  it('completes keys and explains them on hover, from mappings/schema.json', async () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'mappings', 'schema.json'), 'utf8'));
+    await selectInEditor(page, '#editor', 'merge-anonymous-profile', '- name: merge-anonymous-profile');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('sto');
+    const option = await page.waitForSelector('.cm-tooltip-autocomplete li[aria-selected="true"]');
+    expect(await option!.evaluate((li) => li.textContent)).toMatch(/^stop/);
+    // A click: Enter within the list's first 75 ms (CodeMirror's interactionDelay) is not taken as accepting it.
+    await option!.click();
+    const editorText = () => page.$eval('#editor .cm-content', (c) => (c as HTMLElement).innerText);
+    await page.waitForFunction(() => /- name: merge-anonymous-profile\n\s+stop: \n/.test((document.querySelector('#editor .cm-content') as HTMLElement).innerText));
+    // Undo until the mapping is the default again (how many steps depends on how CodeMirror grouped the edits).
+    for (let i = 0; i < 5 && !/- name: merge-anonymous-profile\n\s+description:/.test(await editorText()); i++) {
+      await page.keyboard.down('Control');
+      await page.keyboard.press('z');
+      await page.keyboard.up('Control');
+    }
+    expect(await editorText()).toMatch(/- name: merge-anonymous-profile\n\s+description:/);
+
+    await selectInEditor(page, '#editor', 'identity', 'identity:');
+    const key = await page.evaluate(() => {
+      const range = getSelection()!.getRangeAt(0).getBoundingClientRect();
+      return { x: range.left + range.width / 2, y: range.top + range.height / 2 };
+    });
+    await page.mouse.move(key.x, key.y);
+    const hover = await page.waitForSelector('.schema-hover');
+    expect(await hover!.evaluate((h) => h.textContent)).toContain(schema.properties.identity.description);
+    await page.mouse.move(1, 1);
+  });
+
   it('answers each keystroke on the default mapping with a fresh run (round trip logged)', async () => {
     await selectInEditor(page, '#editor', '/users/identify.', 'description: Segment');
     // Collapses the selection at its end: the keys go after "/users/identify.".

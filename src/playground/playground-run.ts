@@ -48,10 +48,22 @@ export interface PlaygroundAnswer {
 
 export const NO_CHANGES_ONLY: ChangesOnlyAnswer = { available: false, note: 'the changes-only memory (issue 15) is not part of this build yet' };
 
-/** Compiles the edited files and maps the input. Pure but for the clock it reads for timings; never throws for any text. */
-export function runPlayground(request: PlaygroundRequest, limits: PackLimits, now: () => number = performance.now.bind(performance)): Omit<PlaygroundAnswer, 'changesOnly'> {
+/** The files compiled as the playground wants them: examples run, and only reported. */
+export const compileForPlayground = (files: readonly MappingSource[]) => compileMappingSet(files, { examplesGateThePlan: false });
+
+/**
+ * Compiles the edited files and maps the input. Pure but for the clock it reads for timings;
+ * never throws for any text. `compile` may answer from a cache: typing in the input pane
+ * leaves the files as they were.
+ */
+export function runPlayground(
+  request: PlaygroundRequest,
+  limits: PackLimits,
+  compile: typeof compileForPlayground = compileForPlayground,
+  now: () => number = performance.now.bind(performance),
+): Omit<PlaygroundAnswer, 'changesOnly'> {
   const started = now();
-  const compiled = compileMappingSet(request.files, { examplesGateThePlan: false });
+  const compiled = compile(request.files);
   const compileMs = now() - started;
   const base = { diagnostics: compiled.diagnostics, examples: compiled.examples };
   const input = readInput(request.input);

@@ -40,7 +40,7 @@ function selectRendered(page: Page, pane: string, needle: string, onLine: string
   return page.evaluate(
     (pane, needle, onLine) => {
       const content = document.querySelector(`${pane} .cm-content`) as HTMLElement;
-      for (const line of content.querySelectorAll('.cm-line')) {
+      for (const line of Array.from(content.querySelectorAll('.cm-line'))) {
         const text = line.textContent ?? '';
         const at = text.indexOf(needle);
         if (!text.includes(onLine) || at < 0) continue;

@@ -120,6 +120,8 @@ async function run(settings: PlaygroundSettings, req: IncomingMessage, res: Serv
   const request = requestOf(body);
   if (!request) return refuse(res, 400, 'INVALID_REQUEST', 'the body is {"files": [{"file", "text"}], "input": "<messages>"}');
   const outcome = await settings.runner.run(request);
+  if (!outcome.ok && outcome.code === 'PLAYGROUND_BUSY') return refuse(res, 503, outcome.code, outcome.message, { 'Retry-After': '1' });
+  // A run the thread did not finish is still an answer about the text sent: a value, not a server error.
   if (!outcome.ok) return send(res, 200, { error: { code: outcome.code, message: outcome.message } });
   const changesOnly = settings.changesOnly ? { available: true as const, leftOut: await settings.changesOnly.leftOut(outcome.answer.requests) } : NO_CHANGES_ONLY;
   send(res, 200, { ...outcome.answer, changesOnly });

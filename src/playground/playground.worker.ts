@@ -20,3 +20,6 @@ parentPort?.on('message', ({ id, request, limits }: { id: number; request: Playg
     parentPort!.postMessage({ id, failure: (error as Error).message });
   }
 });
+
+// Loaded: the runner starts a run's clock only now.
+parentPort?.postMessage({ ready: true });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { launchChromium } from '../helpers/browser';
@@ -202,5 +203,47 @@ describe('the playground in Chromium', () => {
     console.log(`playground round trip per keystroke (default mapping, identify sample; compile + examples + map + pack, fetch to render): median ${sorted[10].toFixed(1)} ms, max ${sorted[19].toFixed(1)} ms over 20`);
     expect(times.every((t) => t > 0)).toBe(true);
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+describe('the playground in Chromium, on a set of two files', () => {
+  const EXTRA = 'version: 1\nrules:\n  - name: extra\n    when: { "=~": [{ var: type }, page] }\n    events: { fields: { name: { const: x } } }\n';
+  let dir: string;
+  let playground: PlaygroundProcess;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sb-play-two-'));
+    mkdirSync(join(dir, 'mappings'));
+    cpSync(join(ROOT, 'mappings', 'braze.yaml'), join(dir, 'mappings', 'braze.yaml'));
+    writeFileSync(join(dir, 'mappings', 'zz-extra.yaml'), EXTRA);
+    playground = await startPlaygroundCli(['--mappings', 'mappings'], dir);
+    chromium = await launchChromium();
+    page = await chromium.browser.newPage();
+    await page.setViewport({ width: 1600, height: 1000 });
+    await page.goto(playground.url, { waitUntil: 'load' });
+    await page.waitForFunction(() => Number(document.body.dataset.runs ?? 0) >= 1);
+  });
+
+  afterAll(async () => {
+    await chromium?.close();
+    await playground?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows a tab per file, lists every file's diagnostics, and a click opens the file at the diagnostic", async () => {
+    expect(await page.$$eval('#tabs .tab', (tabs) => tabs.map((t) => t.textContent))).toEqual(['mappings/braze.yaml', 'mappings/zz-extra.yaml']);
+    const listed = await page.waitForSelector('#diagnostics li[data-code="UNKNOWN_OPERATOR"]', { timeout: 5000 }).catch(async (e) => {
+      throw new Error(`${e}: ${await page.$eval('#output', (o) => o.textContent)} / ${await page.$eval('#diagnostics', (o) => o.textContent)}`);
+    });
+    expect(await listed!.evaluate((li) => li.textContent)).toMatch(/^mappings\/zz-extra\.yaml:4:\d+ UNKNOWN_OPERATOR/);
+    // Marked inline only in its own file's editor.
+    expect(await page.$$('#editor .cm-lintRange-error')).toHaveLength(0);
+    await listed!.click();
+    await page.waitForFunction(() => document.querySelector('#tabs .tab.active')?.textContent === 'mappings/zz-extra.yaml');
+    const marked = await page.waitForSelector('#editor .cm-lintRange-error');
+    expect(await marked!.evaluate((m) => m.textContent)).toBe('"=~"');
+    expect(await page.$eval('.banner.error', (b) => b.textContent)).toMatch(/1 error/);
   });
 });

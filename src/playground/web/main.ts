@@ -63,9 +63,28 @@ async function start(): Promise<void> {
         item.textContent = `${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`;
         item.dataset.line = String(d.line);
         item.dataset.code = d.code;
+        item.addEventListener('click', () => goTo(d));
         return item;
       }),
     );
+  };
+
+  const showTab = (i: number) => {
+    files[active].state = mapping.state;
+    active = i;
+    mapping.setState(files[i].state);
+    drawTabs();
+    showDiagnostics();
+  };
+  /** A diagnostic in the list, clicked: its file's tab, the cursor on its line and column. */
+  const goTo = (d: Diagnostic) => {
+    const i = files.findIndex((f) => f.file === d.file);
+    if (i < 0) return;
+    if (i !== active) showTab(i);
+    const line = mapping.state.doc.line(Math.min(Math.max(d.line, 1), mapping.state.doc.lines));
+    const at = Math.min(line.from + Math.max(d.col - 1, 0), line.to);
+    mapping.dispatch({ selection: { anchor: at }, scrollIntoView: true });
+    mapping.focus();
   };
 
   const tabs = $('tabs');
@@ -76,13 +95,7 @@ async function start(): Promise<void> {
         tab.type = 'button';
         tab.className = i === active ? 'tab active' : 'tab';
         tab.textContent = f.file;
-        tab.addEventListener('click', () => {
-          files[active].state = mapping.state;
-          active = i;
-          mapping.setState(files[i].state);
-          drawTabs();
-          showDiagnostics();
-        });
+        tab.addEventListener('click', () => showTab(i));
         return tab;
       }),
     );

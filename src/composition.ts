@@ -23,6 +23,8 @@ import { RedisDeadLetters } from './queue/redis/redis-dead-letters';
 import { RedisDryRuns } from './queue/redis/redis-dry-runs';
 import { RedisRequestInbox } from './queue/redis/redis-inbox';
 import { RedisMergeMemory } from './queue/redis/redis-merge-memory';
+import { RedisAttributeMemory } from './queue/redis/redis-attribute-memory';
+import { ATTRIBUTE_MEMORY_STORE, AttributeMemory } from './queue/ports/attribute-memory.port';
 import { RedisWorkQueue } from './queue/redis/redis-work-queue';
 import { SqliteQueue } from './queue/sqlite-queue.adapter';
 
@@ -75,6 +77,7 @@ function sqliteBackend(store: SqliteQueue, config: AppConfig): Backend {
       { provide: WORK_QUEUE, useValue: store },
       { provide: DEAD_LETTER_STORE, useValue: store.deadLetters },
       { provide: MERGE_MEMORY, useValue: store.merges },
+      ...attributeMemory(config, (ttlMs) => store.attributeMemory(ttlMs)),
       { provide: DRY_RUN_SINK, useValue: store.dryRuns },
       { provide: NEW_WORK_SIGNAL, useValue: newWork },
       { provide: BRAZE_BUDGET, useFactory: (clock: Clock) => new LocalBudget(() => clock.now().getTime()), inject: [CLOCK] },
@@ -83,7 +86,7 @@ function sqliteBackend(store: SqliteQueue, config: AppConfig): Backend {
       ExpansionService,
       ServiceLifecycle,
     ],
-    exports: [SqliteQueue, REQUEST_INBOX, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, DRY_RUN_SINK, DeliveryService, ExpansionService],
+    exports: [SqliteQueue, REQUEST_INBOX, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, ...attributeMemoryExport(config), DRY_RUN_SINK, DeliveryService, ExpansionService],
     notes: store.notes,
     close: () => store.close(),
   };
@@ -113,6 +116,7 @@ async function redisBackend(config: AppConfig, clock: Clock): Promise<Backend> {
         { provide: WORK_QUEUE, useValue: queue },
         { provide: DEAD_LETTER_STORE, useValue: new RedisDeadLetters(queue) },
         { provide: MERGE_MEMORY, useValue: new RedisMergeMemory(queue) },
+        ...attributeMemory(config, (ttlMs) => new RedisAttributeMemory(queue, ttlMs)),
         { provide: DRY_RUN_SINK, useValue: new RedisDryRuns(queue) },
         { provide: NEW_WORK_SIGNAL, useValue: newWork },
         { provide: BRAZE_BUDGET, useValue: budget },
@@ -121,7 +125,7 @@ async function redisBackend(config: AppConfig, clock: Clock): Promise<Backend> {
         ExpansionService,
         ServiceLifecycle,
       ],
-      exports: [REQUEST_INBOX, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, DRY_RUN_SINK, DeliveryService, ExpansionService],
+      exports: [REQUEST_INBOX, WORK_QUEUE, DEAD_LETTER_STORE, MERGE_MEMORY, ...attributeMemoryExport(config), DRY_RUN_SINK, DeliveryService, ExpansionService],
       notes,
       close: () => queue.close(),
     };
@@ -129,6 +133,15 @@ async function redisBackend(config: AppConfig, clock: Clock): Promise<Backend> {
     await queue.close();
     throw error;
   }
+}
+
+/** The memory of what Braze accepted, unless ATTRIBUTE_MEMORY=false: then no provider, and delivery sends every attribute. */
+function attributeMemory(config: AppConfig, open: (ttlMs: number) => AttributeMemory): Provider[] {
+  return config.attributeMemory.enabled ? [{ provide: ATTRIBUTE_MEMORY_STORE, useValue: open(config.attributeMemory.ttlMs) }] : [];
+}
+
+function attributeMemoryExport(config: AppConfig): symbol[] {
+  return config.attributeMemory.enabled ? [ATTRIBUTE_MEMORY_STORE] : [];
 }
 
 function memoryBackend(clock: Clock, mappings: MappingRegistry): Backend {

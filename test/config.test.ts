@@ -20,6 +20,7 @@ describe('configuration from the environment', () => {
       corsOrigins: '*',
       adminToken: undefined,
       playground: false,
+      attributeMemory: { enabled: true, ttlMs: 30 * 86_400_000 },
       logLevel: 'info',
       delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, leaseTtlMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expandSharePercent: 10, stallAfterMs: 120000 },
       disk: { minFreeBytes: 64 * 2 ** 20, reserveBytes: 8 * 2 ** 20 },
@@ -52,6 +53,10 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ DATA_DIR_MIN_FREE_MB: '0' })).toThrow(/DATA_DIR_MIN_FREE_MB must be an integer from 1 to/);
     expect(loadConfig({ DATA_DIR_MIN_FREE_MB: '6', DATA_DIR_RESERVE_MB: '0' }).disk).toEqual({ minFreeBytes: 6 * 2 ** 20, reserveBytes: 0 });
     expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'OFF' })).toThrow(/SQLITE_SYNCHRONOUS/);
+    expect(loadConfig({}).attributeMemory).toEqual({ enabled: true, ttlMs: 30 * 86_400_000 });
+    expect(loadConfig({ ATTRIBUTE_MEMORY: 'false', ATTRIBUTE_MEMORY_TTL_DAYS: '7' }).attributeMemory).toEqual({ enabled: false, ttlMs: 7 * 86_400_000 });
+    expect(() => loadConfig({ ATTRIBUTE_MEMORY: 'off' })).toThrow(/ATTRIBUTE_MEMORY must be true or false \(got "off"\)/);
+    expect(() => loadConfig({ ATTRIBUTE_MEMORY_TTL_DAYS: '0' })).toThrow(/ATTRIBUTE_MEMORY_TTL_DAYS must be an integer from 1 to 3650/);
     expect(() => loadConfig({ BRAZE_TRACK_BATCH_SHAPE: 'array' })).toThrow(/BRAZE_TRACK_BATCH_SHAPE must be combined or per-array \(got "array"\)/);
     // The setting it replaces is still read, with a note, so that an upgrade does not stop a service that set it.
     const fifty = loadConfig({ BRAZE_TRACK_COMBINED_LIMIT: '50' });

@@ -4,6 +4,7 @@ import { CliIo, processIo } from './io';
 import { deadLettersCommand } from './dead-letters.command';
 import { mapCommand } from './map.command';
 import { playgroundCommand } from './playground.command';
+import { memoryCommand } from './memory.command';
 import { DROPPED_RECORDS } from './dropped.command';
 import { DRY_RUN_RECORDS } from './dry-run.command';
 import { keptRecordsCommand } from './kept-records.command';
@@ -81,6 +82,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const [action = 'list', ...ids] = positionals;
         const options = { action, ids, dataDir: values['data-dir'], all: values.all, limit: limitOf(values.limit), json: values.json };
         return command === 'dry-run' ? await keptRecordsCommand(DRY_RUN_RECORDS, options, io) : await keptRecordsCommand(DROPPED_RECORDS, options, io);
+      }
+      case 'memory': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { 'data-dir': STORE_OPTIONS['data-dir'], all: STORE_OPTIONS.all, json: STORE_OPTIONS.json } });
+        const [action = 'show', ...users] = positionals;
+        return await memoryCommand({ action, users, dataDir: values['data-dir'], all: values.all, json: values.json }, io);
       }
       case '--version':
       case '-v':

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, QueueBackend } from '../config/app-config';
+import { AttributeMemory } from '../queue/ports/attribute-memory.port';
 import { DeadLetterStore } from '../queue/ports/dead-letter-store.port';
 import { DroppedMessages } from '../queue/ports/dropped-messages.port';
 import { DryRunSink } from '../queue/ports/dry-run-sink.port';
+import { RedisAttributeMemory } from '../queue/redis/redis-attribute-memory';
 import { RedisDeadLetters } from '../queue/redis/redis-dead-letters';
 import { RedisDroppedMessages } from '../queue/redis/redis-dropped-messages';
 import { RedisDryRuns } from '../queue/redis/redis-dry-runs';
@@ -16,6 +18,8 @@ export interface CliStores {
   readonly deadLetters: DeadLetterStore;
   readonly dryRuns: DryRunSink;
   readonly dropped: DroppedMessages;
+  /** What Braze accepted of each user's attributes, entries older than `ttlMs` recalled as absent. */
+  attributeMemory(ttlMs: number): AttributeMemory;
   close(): Promise<void>;
 }
 
@@ -58,7 +62,13 @@ async function openRedis(command: string, queue: QueueBackend & { kind: 'redis' 
     // The adapter's message names the URL without its password.
     return refuse(command, io, (error as Error).message);
   }
-  return { deadLetters: new RedisDeadLetters(redis), dryRuns: new RedisDryRuns(redis), dropped: new RedisDroppedMessages(redis), close: () => redis.close() };
+  return {
+    deadLetters: new RedisDeadLetters(redis),
+    dryRuns: new RedisDryRuns(redis),
+    dropped: new RedisDroppedMessages(redis),
+    attributeMemory: (ttlMs) => new RedisAttributeMemory(redis, ttlMs),
+    close: () => redis.close(),
+  };
 }
 
 function refuse(command: string, io: CliIo, why: string): null {

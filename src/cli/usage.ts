@@ -93,6 +93,23 @@ ${DATA_DIR_OPTION}
 Exit status: 0 done, 1 errors.
 `,
   ],
+  [
+    'memory',
+    `Usage: segment-braze memory show USER|forget USER...|forget --all [options]
+
+What the service remembers Braze accepted of a user's attributes: an attribute whose value
+is unchanged is left out of the next update (README, Sending only what changed). Forget a
+user when their profile was changed in Braze by another source: the next update sends
+every attribute again. USER is a Braze identifier key (external_id:ID, user_alias:NAME:LABEL,
+braze_id:ID, email:ADDRESS, phone:NUMBER); a bare ID is an external_id.
+  show USER                   attribute, fingerprint and event time of each remembered value
+  forget USER...|--all        forget these users, or everyone
+${DATA_DIR_OPTION}
+  --json                      show: JSON output
+
+Exit status: 0 done, 1 errors.
+`,
+  ],
 ]);
 
 export const USAGE = `Usage: segment-braze <command> [options]
@@ -106,6 +123,7 @@ Commands:
                               inspect and replay failed Braze work in the service's store
   dry-run list|show|purge     read the requests a dry-run service built instead of sending them
   dropped list|show|purge     read the accepted messages the mapping made nothing of, and why
+  memory show|forget          what is remembered of a user's attributes in Braze; forget it
   help [COMMAND]              show this text, or a command's
 
 Options:
@@ -113,7 +131,7 @@ Options:
   --version, -v               the version
 
 Exit status: validate 0 clean, 1 errors; map 0 all mapped, 2 some failed, 1 unusable mappings or input;
-dead-letters 0 done, 2 some not replayed, 1 errors; dry-run and dropped 0 done, 1 errors;
+dead-letters 0 done, 2 some not replayed, 1 errors; dry-run, dropped and memory 0 done, 1 errors;
 playground 0 stopped, 1 cannot start.
 `;
 

@@ -40,6 +40,8 @@ export interface AppConfig {
   readonly delivery: DeliveryConfig;
   /** What DATA_DIR keeps free for the embedded store (disk-space.ts), in bytes. */
   readonly disk: { readonly minFreeBytes: number; readonly reserveBytes: number };
+  /** Send only attributes that changed since Braze accepted them (ATTRIBUTE_MEMORY), and how long a remembered value counts (ATTRIBUTE_MEMORY_TTL_DAYS). */
+  readonly attributeMemory: { readonly enabled: boolean; readonly ttlMs: number };
 }
 
 export type QueueBackend = { readonly kind: 'sqlite' } | { readonly kind: 'redis'; readonly url: string; readonly prefix: string };
@@ -155,6 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     stallAfterMs: int('STALL_AFTER_MS', 120_000, 1000, 86_400_000),
   };
   const disk = { minFreeBytes: int('DATA_DIR_MIN_FREE_MB', 64, 1, 1_048_576) * 2 ** 20, reserveBytes: int('DATA_DIR_RESERVE_MB', 8, 0, 65_536) * 2 ** 20 };
+  const memoryFlag = (optional(env.ATTRIBUTE_MEMORY) ?? 'true').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(memoryFlag)) problems.push(`ATTRIBUTE_MEMORY must be true or false (got "${env.ATTRIBUTE_MEMORY}")`);
+  const attributeMemory = { enabled: memoryFlag === 'true' || memoryFlag === '1', ttlMs: int('ATTRIBUTE_MEMORY_TTL_DAYS', 30, 1, 3650) * 86_400_000 };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -177,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     notes: Object.freeze(notes),
     delivery: Object.freeze(delivery),
     disk: Object.freeze(disk),
+    attributeMemory: Object.freeze(attributeMemory),
   });
 }
 
@@ -262,4 +268,6 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'INBOX_EXPAND_BATCH',
   'INBOX_EXPAND_SHARE_PERCENT',
   'STALL_AFTER_MS',
+  'ATTRIBUTE_MEMORY',
+  'ATTRIBUTE_MEMORY_TTL_DAYS',
 ]);

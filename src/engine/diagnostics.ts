@@ -24,6 +24,8 @@ export const DIAGNOSTIC_CODES = {
   NO_MAPPING_FILES: 'no .yaml/.yml file was found',
   FILE_UNREADABLE: 'a mapping file could not be read',
   EXAMPLE_FAILED: 'an example produced something other than what it expects',
+  ALWAYS_SEND_NEVER_WRITTEN: 'an `always_send` key that its attributes output never writes (a warning)',
+  ALWAYS_SEND_IGNORED: 'an `always_send` that has no effect: without `changes_only: true`, or naming an identifier (a warning)',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -2,7 +2,8 @@
 export { compileMappingSet } from './load/mapping-set';
 export type { MappingSource, MappingSetResult, FileSummary, CompileOptions, ExampleOutcome } from './load/mapping-set';
 export { mapMessage } from './run';
-export type { MapResult, MapOptions, MapTrace, TraceEntry } from './run';
+export type { MapResult, MapOptions, MapTrace, TraceEntry, AttributesTraceEntry } from './run';
+export type { ChangesOnly } from './changes-only';
 export type { UnmatchedRule } from './condition-trace';
 export type { MappingPlan } from './plan';
 export type { BrazeRequest } from './requests';

@@ -1,3 +1,4 @@
+import { ChangesOnly, compileChangesOnly } from './changes-only';
 import { createCompileContext } from './compile-context';
 import { FindingSink, pointerJoin } from './diagnostics';
 import { Emitter } from './emit';
@@ -16,6 +17,8 @@ export interface CompiledOutput {
   readonly requestOptions: Readonly<Record<string, unknown>>;
   /** Outputs with the same key share a request: the endpoint, and for identify its merge_behavior. */
   readonly bucketKey: string;
+  /** Attributes outputs: send only what changed (`changes_only`), or null, everything. */
+  readonly changesOnly: ChangesOnly | null;
   /** Prefix of a failure message: `rule "name" events: `. */
   readonly context: string;
   /** The interpreter: records each field's sources in `trace`. */
@@ -38,6 +41,7 @@ export function compileOutput(kind: OutputKindName, raw: Record<string, unknown>
   const rest = raw.rest !== undefined ? compileRest(raw.rest, pointerJoin(pointer, 'rest'), cc) : null;
   const requestOptions = kind === 'identify' ? { merge_behavior: typeof raw.merge_behavior === 'string' ? raw.merge_behavior : 'merge' } : {};
   const reserved = target.identified ? IDENTIFIER_KEYS : undefined;
+  const changesOnly = kind === 'attributes' ? compileChangesOnly(raw, pointer, { fieldKeys: Object.keys(rawFields), hasRest: rest !== null, identifiers: IDENTIFIER_KEYS }, sink) : null;
 
   const buildOne = (ctx: RunContext, trace: TraceSink) => {
     // Object.assign, not spread: V8 gives a spread copy a map that every later added key
@@ -70,6 +74,7 @@ export function compileOutput(kind: OutputKindName, raw: Record<string, unknown>
     target,
     requestOptions: Object.freeze(requestOptions),
     bucketKey,
+    changesOnly,
     context: `rule "${rule}" ${kind}: `,
     build: (ctx: RunContext, trace: TraceSink) => (each === null ? [buildOne(ctx, trace)] : overItems(ctx, each, kind, (c) => buildOne(c, trace))),
     run: (ctx: RunContext) => (each === null ? [runOne(ctx)] : overItems(ctx, each, kind, runOne)),

@@ -1,3 +1,4 @@
+import { ChangesOnly } from './changes-only';
 import { unmatchedByCondition, unreachedRules, UnmatchedRule } from './condition-trace';
 import { MappingPlan } from './plan';
 import { BrazeRequest, RequestBucket } from './requests';
@@ -11,11 +12,21 @@ export interface TraceEntry {
   readonly source: string;
 }
 
+/** How one attributes object is sent: `requests[request].body.attributes[index]`. */
+export interface AttributesTraceEntry {
+  readonly request: number;
+  readonly index: number;
+  /** Only what changed, and these keys always; null: every attribute. */
+  readonly changesOnly: ChangesOnly | null;
+}
+
 export interface MapTrace {
   readonly rules: { name: string; file: string }[];
   /** Every other rule of the set: the condition and what it saw, or why it was not evaluated. */
   readonly unmatched: UnmatchedRule[];
   readonly fields: TraceEntry[];
+  /** Present when the message made attributes objects. */
+  attributes?: AttributesTraceEntry[];
 }
 
 export type MapResult =
@@ -66,7 +77,7 @@ export function mapMessage(plan: MappingPlan, message: unknown, options?: MapOpt
         let bucket: RequestBucket | undefined;
         for (let i = 0; i < buckets.length; i++) if (buckets[i].key === output.bucketKey) bucket = buckets[i];
         if (bucket === undefined) buckets.push((bucket = new RequestBucket(output.bucketKey, output.target.endpoint, output.requestOptions)));
-        bucket.add(output.target.array, objects);
+        bucket.add(output.target.array, objects, output.changesOnly);
       }
       if (rule.stop) break;
     }
@@ -81,10 +92,21 @@ export function mapMessage(plan: MappingPlan, message: unknown, options?: MapOpt
   if (matched === 0) return fail('NO_MATCHING_RULE', `no rule applies to this ${type} message`, warnings, trace);
   const requests: BrazeRequest[] = [];
   for (let i = 0; i < buckets.length; i++) buckets[i].toRequests(requests);
+  if (trace) traceAttributes(requests, trace);
   return trace ? { ok: true, requests, warnings, trace } : { ok: true, requests, warnings };
 }
 
 function traceUnreached(plan: MappingPlan, type: string, trace: MapTrace): void {
   const evaluated = new Set([...trace.rules, ...trace.unmatched].map((r) => r.name));
   trace.unmatched.push(...unreachedRules(plan, type, evaluated));
+}
+
+function traceAttributes(requests: readonly BrazeRequest[], trace: MapTrace): void {
+  const entries: AttributesTraceEntry[] = [];
+  requests.forEach((request, r) => {
+    const objects = request.body.attributes;
+    if (!Array.isArray(objects)) return;
+    for (let i = 0; i < objects.length; i++) entries.push({ request: r, index: i, changesOnly: request.changesOnly?.[i] ?? null });
+  });
+  if (entries.length > 0) trace.attributes = entries;
 }

@@ -9,6 +9,7 @@ import { InboxLog } from './inbox-log';
 import { InboxReader, LogPosition } from './inbox-reader';
 import { LocalWakeUp } from './local-wake-up';
 import { MergeMemory } from './ports/merge-memory.port';
+import { SqliteAttributeMemory } from './sqlite-attribute-memory';
 import { AcceptedRequest, InboxPosition, InboxSource, RequestInbox } from './ports/request-inbox.port';
 import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueuedMessage, QueueStats, Refusal, Settlement, SettleResult, StoreHealth, WorkQueue } from './ports/work-queue.port';
 import { SqliteLeases } from './sqlite-leases';
@@ -175,6 +176,11 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
   }
 
   /** Where the inbox's next request to expand starts, as last committed. */
+  /** The memory of what Braze accepted, in this store's file (sqlite-attribute-memory.ts). */
+  attributeMemory(ttlMs: number): SqliteAttributeMemory {
+    return new SqliteAttributeMemory(this.db, this.now, ttlMs);
+  }
+
   inboxPosition(): LogPosition {
     return this.statements.position.get()!;
   }

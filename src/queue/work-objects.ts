@@ -1,4 +1,4 @@
-import { BrazeRequest } from '../engine';
+import { BrazeRequest, ChangesOnly } from '../engine';
 import { WorkObject } from './ports/work-queue.port';
 import { mergeKeyOf } from './work-item';
 
@@ -21,4 +21,13 @@ export function workObjectsOf(requests: readonly BrazeRequest[]): WorkObject[] {
     }
   }
   return objects;
+}
+
+/**
+ * How the object at `request.body[array][index]` is to be sent, from the mapping: only what
+ * changed (and `alwaysSent` every time), or null for every attribute. Only attributes objects
+ * can send changes only; a request that did not come straight from the engine answers null.
+ */
+export function changesOnlyOf(request: BrazeRequest, array: string, index: number): ChangesOnly | null {
+  return array === 'attributes' ? (request.changesOnly?.[index] ?? null) : null;
 }

@@ -47,11 +47,14 @@ describe('segment-braze map', () => {
     expect(run.code).toBe(0);
   });
 
-  it('--trace adds the matched rules and field sources', async () => {
+  it('--trace adds the matched rules, field sources and how each attributes object is sent', async () => {
     const run = await cli(['map', '--trace'], ndjson({ type: 'identify', userId: 'u', traits: { address: { city: 'Oslo' } } }));
     const [line] = lines(run.stdout) as Record<string, any>[];
     expect(line.trace.rules).toEqual([{ name: 'identify-traits', file: join('mappings', 'braze.yaml') }]);
     expect(line.trace.fields).toContainEqual({ rule: 'identify-traits', output: 'attributes', field: 'home_city', source: 'traits.address.city' });
+    // How each attributes object is sent; the request itself stays endpoint and body.
+    expect(line.trace.attributes).toEqual([{ request: 0, index: 0, changesOnly: { alwaysSent: [] } }]);
+    expect(line.requests).toEqual([{ endpoint: '/users/track', body: { attributes: [{ external_id: 'u', home_city: 'Oslo' }] } }]);
   });
 
   it('reads a file argument', async () => {

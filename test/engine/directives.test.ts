@@ -207,6 +207,7 @@ rules:
         { rule: 'any-track', output: 'events', field: 'name', source: 'event' },
         { rule: 'also-attributes', output: 'attributes', field: 'last_event', source: 'event' },
       ],
+      attributes: [{ request: 0, index: 0, changesOnly: null }],
     });
   });
 

@@ -137,7 +137,10 @@ describe('ingestion over HTTP', () => {
         unmatched: [
           { name: 'merge-anonymous-profile', file: expect.stringMatching(/braze\.yaml$/), reason: 'condition', condition: expect.any(Object), saw: { type: 'identify', userId: 'u', anonymousId: null } },
         ],
-        fields: [{ rule: 'identify-traits', output: 'attributes', field: 'home_city', source: 'traits.address.city' }] },
+        fields: [{ rule: 'identify-traits', output: 'attributes', field: 'home_city', source: 'traits.address.city' }],
+        // The default mapping sends identify traits as changes only; the body above is what Braze would get.
+        attributes: [{ request: 0, index: 0, changesOnly: { alwaysSent: [] } }],
+      },
     });
     const batch = await post('/v1/preview').send({ batch: [track(), { type: 'track', userId: 'u' }] }).expect(200);
     expect(batch.body.results).toHaveLength(2);

@@ -10,6 +10,9 @@ function validate(): ValidateFunction {
   return (validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(MAPPING_SCHEMA));
 }
 
+/** Keys of attributes outputs that another output may be given by mistake. */
+const ATTRIBUTES_ONLY: ReadonlySet<string> = new Set(['changes_only', 'always_send']);
+
 function knownKeys(error: ErrorObject): string[] {
   const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
   return properties ? Object.keys(properties) : [];
@@ -24,8 +27,11 @@ function toFinding(error: ErrorObject): Finding | null {
       return { code: 'WRONG_TYPE', severity: 'error', pointer: at, message: 'must be a transform name or a list of transform names' };
     case 'additionalProperties': {
       const key = String(error.params.additionalProperty);
-      return { code: 'UNKNOWN_KEY', severity: 'error', pointer: pointerJoin(at, key), atKey: true, message: `unknown key "${key}"${didYouMean(key, knownKeys(error))}` };
+      const onlyAttributes = ATTRIBUTES_ONLY.has(key) && /^\/rules\/\d+\/[a-z]+$/.test(at) ? ': only attributes outputs have it (events and purchases are facts: each is sent)' : '';
+      return { code: 'UNKNOWN_KEY', severity: 'error', pointer: pointerJoin(at, key), atKey: true, message: `unknown key "${key}"${onlyAttributes || didYouMean(key, knownKeys(error))}` };
     }
+    case 'uniqueItems':
+      return { code: 'INVALID_VALUE', severity: 'error', pointer: at, message: `${JSON.stringify((error.data as unknown[])[error.params.i as number])} is listed twice` };
     case 'required':
       return { code: 'MISSING_KEY', severity: 'error', pointer: at, message: `missing required key "${error.params.missingProperty}"` };
     case 'type':

@@ -115,6 +115,34 @@ export const MAPPING_SCHEMA = {
         rest: { $ref: '#/definitions/rest' },
       },
     },
+    attributesOutput: {
+      type: 'object',
+      title: 'Attributes output',
+      description: 'One attributes object per message, or one per element of `each`. With `changes_only: true`, delivery sends only the attributes whose value differs from what Braze last accepted for the user, and the `always_send` keys every time.',
+      additionalProperties: false,
+      required: ['fields'],
+      properties: {
+        description: { type: 'string' },
+        each: { ...pathString, description: 'Emit one object per element of this array; `$item` is the element.' },
+        fields: { $ref: '#/definitions/fields' },
+        rest: { $ref: '#/definitions/rest' },
+        changes_only: {
+          type: 'boolean',
+          title: 'Send changes only',
+          default: false,
+          description:
+            'true: an attribute whose value equals the one Braze last accepted for this user is left out (deep equality; key order ignored), and an object left with only identifiers is not sent. Identifiers, flags, operator values (`inc`, `add`, `$add`…) are never left out. false or absent: every attribute is sent each time.',
+        },
+        always_send: {
+          type: 'array',
+          title: 'Always sent',
+          description: 'With `changes_only: true`: attribute keys sent every time, changed or not (e.g. a value another source may overwrite in Braze). Top-level keys of the object, as written by `fields` or `rest`.',
+          items: { type: 'string', minLength: 1 },
+          uniqueItems: true,
+          examples: [['plan', 'email_subscribe']],
+        },
+      },
+    },
     identifyOutput: {
       type: 'object',
       title: '/users/identify output',
@@ -139,7 +167,7 @@ export const MAPPING_SCHEMA = {
         description: { type: 'string' },
         when: { title: 'Condition', description: `A json-logic expression over the message. Operators: ${OPERATOR_NAMES.join(', ')}. Absent: always.`, examples: [{ '==': [{ var: 'type' }, 'identify'] }] },
         stop: { type: 'boolean', description: 'When this rule matches, later rules are not tried.' },
-        attributes: { $ref: '#/definitions/output', description: '/users/track attributes objects.' },
+        attributes: { $ref: '#/definitions/attributesOutput', description: '/users/track attributes objects; `changes_only` sends only what changed.' },
         events: { $ref: '#/definitions/output', description: '/users/track events objects.' },
         purchases: { $ref: '#/definitions/output', description: '/users/track purchases objects.' },
         alias: { $ref: '#/definitions/output', description: '/users/alias/new user_aliases entries.' },

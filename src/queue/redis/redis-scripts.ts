@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 
 /** The scripts live in src/ beside this file; `dist/queue/redis` and `src/queue/redis` both reach them this way (tsc copies no .lua). */
 const SCRIPTS_DIR = join(__dirname, '..', '..', '..', 'src', 'queue', 'redis');
-const SCRIPTS = ['accept', 'commit', 'turn', 'forget-readers', 'lease', 'extend', 'settle', 'sweep', 'prune', 'replay', 'purge', 'keep-dry-run', 'forget', 'budget-take', 'budget-observe', 'budget-block', 'pause', 'resume', 'probe'] as const;
+const SCRIPTS = ['accept', 'commit', 'turn', 'forget-readers', 'lease', 'extend', 'settle', 'sweep', 'prune', 'replay', 'purge', 'keep-dry-run', 'forget', 'budget-take', 'budget-observe', 'budget-block', 'pause', 'resume', 'probe', 'remember-attributes'] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 
 type Reply = unknown;

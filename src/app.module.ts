@@ -15,7 +15,9 @@ import { IngestController } from './http/ingest.controller';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { SdkSettingsController } from './http/sdk-settings.controller';
 import { IngestService } from './ingest/ingest.service';
-import { PreviewService } from './ingest/preview.service';
+import { CHANGES_PREVIEW, PreviewService } from './ingest/preview.service';
+import { ChangesPreviewer } from './delivery/changes-preview';
+import { ATTRIBUTE_MEMORY_STORE, AttributeMemory } from './queue/ports/attribute-memory.port';
 import { MemoryRejectionLog, REJECTION_LOG } from './ingest/rejection-log';
 import { MappingRegistry } from './mapping/mapping.registry';
 import { QueueStats, WORK_QUEUE, WorkQueue } from './queue/ports/work-queue.port';
@@ -75,6 +77,7 @@ export class AppModule implements NestModule {
         },
         MappingWatcher,
         IngestService,
+        { provide: CHANGES_PREVIEW, inject: [{ token: ATTRIBUTE_MEMORY_STORE, optional: true }], useFactory: (memory?: AttributeMemory) => new ChangesPreviewer(memory ?? null) },
         PreviewService,
       ],
       exports: [APP_CONFIG, MappingRegistry, CLOCK, BACKEND_NOTES, REJECTION_LOG, Metrics, MappingWatcher, ...backend.exports],

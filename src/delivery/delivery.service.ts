@@ -1,9 +1,10 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { STALL_CHECK_MS } from '../observability/loop-health';
 import { Metrics } from '../observability/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock, CLOCK } from '../clock';
+import { ATTRIBUTE_MEMORY_STORE, AttributeMemory } from '../queue/ports/attribute-memory.port';
 import { BRAZE_BUDGET, BrazeBudget } from '../queue/ports/braze-budget.port';
 import { DRY_RUN_SINK, DryRunSink } from '../queue/ports/dry-run-sink.port';
 import { MERGE_MEMORY, MergeMemory } from '../queue/ports/merge-memory.port';
@@ -33,6 +34,8 @@ export class DeliveryService {
     @Inject(MERGE_MEMORY) merges: MergeMemory,
     @Inject(DRY_RUN_SINK) dryRuns: DryRunSink,
     @Inject(BRAZE_BUDGET) budget: BrazeBudget,
+    /** Absent when ATTRIBUTE_MEMORY=false: every attribute is sent. */
+    @Optional() @Inject(ATTRIBUTE_MEMORY_STORE) memory: AttributeMemory | null = null,
   ) {
     const d = config.delivery;
     this.sender =
@@ -43,7 +46,9 @@ export class DeliveryService {
     // Dry-run objects are not delivered: their own counter, so dashboards do not count them as sent.
     const dryRun = this.sender.dryRun;
     const options = { flushMs: d.flushMs, concurrency: d.concurrency, limits, maxAttempts: d.maxAttempts, pauseProbeMs: d.pauseProbeMs, retryBaseMs: d.retryBaseMs, retryCapMs: 5 * 60_000, owner: ownerId(), leaseTtlMs: d.leaseTtlMs, stallMs: d.stallAfterMs };
-    this.worker = new DeliveryWorker({ queue, merges, budget }, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
+    // A dry run sends nothing to Braze: remembering it would leave out values Braze never had once the key is set.
+    const attributes = dryRun ? null : memory;
+    this.worker = new DeliveryWorker({ queue, merges, budget, attributes }, this.sender, () => clock.now().getTime(), options, this.logger, Math.random, {
       request: (endpoint, statusClass, seconds) => {
         metrics.brazeRequests.inc({ endpoint, status_class: dryRun ? 'dry_run' : statusClass });
         if (!dryRun) metrics.brazeLatency.observe({ endpoint }, seconds);
@@ -54,6 +59,13 @@ export class DeliveryService {
       rateLimitWait: () => metrics.rateLimitWaits.inc(),
       paused: (endpoint, paused) => metrics.deliveryPaused.set({ endpoint }, paused ? 1 : 0),
       stalled: (state) => metrics.loopStalled.set({ loop: 'delivery' }, state.stalled ? 1 : 0),
+      changes: dryRun
+        ? {}
+        : {
+            dataPointsSent: (kind, points) => metrics.dataPointsSent.inc({ kind }, points),
+            dataPointsSaved: (reason, points) => metrics.dataPointsSaved.inc({ reason }, points),
+            objectsNotSent: (n) => metrics.objectsNotSent.inc(n),
+          },
     });
   }
 

@@ -1,7 +1,9 @@
+import { AttributeMemory } from '../queue/ports/attribute-memory.port';
 import { MergeMemory } from '../queue/ports/merge-memory.port';
 import { Lease, Settlement, WorkId, WorkItem, WorkQueue } from '../queue/ports/work-queue.port';
 import { BrazeBudget } from '../queue/ports/braze-budget.port';
 import { LoopHealth, LoopState } from '../observability/loop-health';
+import { AttributeFilter, ChangesObserver, RoundChanges } from './attribute-filter';
 import { backoffMs, classify, FailedObject, Outcome } from './braze-response';
 import { BrazeSender } from './braze-sender';
 import { BudgetGate } from './budget-gate';
@@ -31,6 +33,8 @@ export interface DeliveryStore {
   readonly merges: MergeMemory;
   /** The Braze budget, shared by every instance on a shared store; this instance's own by default. */
   readonly budget?: BrazeBudget;
+  /** What Braze accepted of each user's attributes, to send only what changed; none: everything is sent. */
+  readonly attributes?: AttributeMemory | null;
 }
 
 /** What a round decided, settled in one step when it ends; the lease's other objects go back to the queue. */
@@ -43,6 +47,8 @@ interface RoundSettlement extends Settlement {
   readonly merged: string[];
   /** The paused endpoints whose probe the round has asked for (won or not): one per endpoint. */
   readonly probed: Set<string>;
+  /** The round's attributes objects compared with what Braze has (set before packing). */
+  changes: RoundChanges | null;
 }
 
 const NONE_MERGED: ReadonlySet<string> = new Set();
@@ -77,6 +83,8 @@ export interface DeliveryObserver {
   paused?(endpoint: string, paused: boolean): void;
   /** The worker stalled or recovered (see LoopHealth). */
   stalled?(state: LoopState): void;
+  /** Data points sent and saved, objects not sent (attribute-filter.ts). */
+  changes?: ChangesObserver;
 }
 
 /**
@@ -111,6 +119,7 @@ export class DeliveryWorker {
   private readonly queue: WorkQueue;
   private readonly merges: MergeMemory;
   private readonly gate: BudgetGate;
+  private readonly attributes: AttributeFilter;
 
   constructor(
     store: DeliveryStore,
@@ -123,6 +132,7 @@ export class DeliveryWorker {
   ) {
     this.queue = store.queue;
     this.merges = store.merges;
+    this.attributes = new AttributeFilter(store.attributes ?? null, log, observer.changes);
     this.health = new LoopHealth(now, options.stallMs ?? 120_000, (state) => {
       if (state.stalled) log.error(`delivery STALLED: ${state.reason}`);
       else log.log('delivery makes progress again');
@@ -260,7 +270,7 @@ export class DeliveryWorker {
     const ttl = this.options.leaseTtlMs;
     const lease = await this.queue.lease(this.options.owner, roundLimits(this.options.limits, limit), ttl);
     if (lease.items.length === 0) return 0;
-    const round: RoundSettlement = { ack: [], retry: [], deadLetter: [], defer: [], merged: [], probed: new Set() };
+    const round: RoundSettlement = { ack: [], retry: [], deadLetter: [], defer: [], merged: [], probed: new Set(), changes: null };
     const stopExtending = keepExtending(this.queue, lease, ttl, this.log);
     try {
       await this.deliver(lease.items, round);
@@ -272,9 +282,12 @@ export class DeliveryWorker {
   }
 
   private async settleRound(lease: Lease, round: RoundSettlement): Promise<void> {
+    const riders = round.changes?.ridersToAck() ?? [];
+    round.ack.push(...riders);
     // Settled first: a failure after it costs at most a merge sent again, one before it the whole round.
     const result = await this.queue.settle(lease, round);
     if (!result.settled) this.log.warn(`a round's settlement was refused (${result.reason}); its objects will be sent again`);
+    await round.changes?.finish(result.settled, riders);
     // Braze merged these whatever became of the lease.
     if (round.merged.length === 0) return;
     try {
@@ -298,7 +311,10 @@ export class DeliveryWorker {
       if (item.mergeKey !== null) keys.add(item.mergeKey);
       send.push(item);
     }
-    const requests = pack(send, this.options.limits);
+    const changes = (round.changes = await this.attributes.prepare(send));
+    // Nothing in them changed: delivered without being sent.
+    round.ack.push(...changes.unsent);
+    const requests = pack(changes.send, this.options.limits);
     let next = 0;
     const lanes = Array.from({ length: Math.min(this.options.concurrency, requests.length) }, async () => {
       while (next < requests.length) {
@@ -381,7 +397,7 @@ export class DeliveryWorker {
       const hint = TOO_LARGE.test(outcome.reason) ? ' (is BRAZE_TRACK_BATCH_SHAPE or BRAZE_TRACK_BATCH_SIZE over what the account allows?)' : '';
       this.log.warn(`Braze refused a ${request.endpoint} request of ${request.placed.length} objects (${outcome.reason})${hint}; sending it in halves to find the objects at fault`);
     }
-    const [left, right] = halves(request);
+    const [left, right] = halves(round.changes?.alone(request) ?? request);
     // The right half is left unsettled when the left must wait: it goes back to the queue, behind it.
     if (!(await this.sendOne(left, round, depth + 1))) return false;
     return this.sendOne(right, round, depth + 1);
@@ -395,6 +411,7 @@ export class DeliveryWorker {
         const done = request.placed.filter((p) => !failed.has(`${p.array}/${p.index}`));
         this.deadLetter(request, round, outcome.failed, status);
         if (outcome.note !== undefined) this.log.warn(`Braze ${request.endpoint}: ${request.placed.length} objects counted as delivered, ${outcome.note}`);
+        round.changes?.acceptedNow(done.map((p) => p.item));
         for (const p of done) {
           round.ack.push(p.item.id);
           if (p.item.mergeKey !== null) round.merged.push(p.item.mergeKey);

@@ -47,6 +47,9 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly dataPointsSent = new Counter({ name: `${this.p}braze_data_points_sent_total`, help: "Data points Braze accepted, by Braze's rules (each attribute, each key of a nested object, each event or purchase and each of its properties; identifiers and subscription states are free), by kind", labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly dataPointsSaved = new Counter({ name: `${this.p}braze_data_points_saved_total`, help: 'Data points not sent because Braze already had the value (unchanged) or a newer one (stale), by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly objectsNotSent = new Counter({ name: `${this.p}braze_objects_unchanged_total`, help: 'Attributes objects acknowledged without being sent: nothing in them had changed since Braze accepted it', registers: [this.registry] });
   readonly mappingReloads = new Counter({ name: `${this.p}mapping_reloads_total`, help: 'Mapping reloads, by result (applied or refused)', labelNames: ['result'] as const, registers: [this.registry] });
 
   constructor(queue?: QueueGauges) {
@@ -55,6 +58,8 @@ export class Metrics {
     for (const code of DROP_CODE_NAMES) this.dropped.inc({ code }, 0);
     for (const endpoint of BRAZE_ENDPOINTS) this.deliveryPaused.set({ endpoint }, 0);
     for (const loop of ['expansion', 'delivery']) this.loopStalled.set({ loop }, 0);
+    for (const kind of ['attribute', 'event', 'purchase']) this.dataPointsSent.inc({ kind }, 0);
+    for (const reason of ['unchanged', 'stale']) this.dataPointsSaved.inc({ reason }, 0);
     if (!queue) return;
     new Gauge({ name: `${this.p}queue_depth`, help: 'Braze objects waiting for delivery', registers: [this.registry], async collect() { this.set(await queue.depth()); } });
     new Gauge({ name: `${this.p}inbox_messages`, help: 'Accepted messages not yet made into Braze objects', registers: [this.registry], async collect() { this.set(await queue.inbox()); } });

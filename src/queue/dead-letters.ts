@@ -70,14 +70,15 @@ export class SqliteDeadLetters implements DeadLetterStore {
     }
     const remove = this.db.prepare<[number]>('DELETE FROM dead_letters WHERE id = ?');
     const put = this.db.prepare(
-      'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, event_time, changes_only, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
       for (const { row, objects } of replays) {
         if (remove.run(row.id).changes === 0) continue;
         const now = this.now();
-        if (objects === 'as stored') put.run(row.message_id, row.user_key, row.endpoint, row.arr, row.options, row.object, row.position, row.merge_key, now, row.payload);
-        else for (const o of objects) put.run(row.message_id, row.user_key, o.endpoint, o.array, o.options && JSON.stringify(o.options), JSON.stringify(o.object), o.position, o.mergeKey, now, row.payload);
+        // As stored, it is sent whole (a dead letter keeps no changes-only policy): when in doubt, send.
+        if (objects === 'as stored') put.run(row.message_id, row.user_key, row.endpoint, row.arr, row.options, row.object, row.position, row.merge_key, null, null, now, row.payload);
+        else for (const o of objects) put.run(row.message_id, row.user_key, o.endpoint, o.array, o.options && JSON.stringify(o.options), JSON.stringify(o.object), o.position, o.mergeKey, o.eventTime, o.changesOnly && JSON.stringify(o.changesOnly), now, row.payload);
         result.replayed++;
       }
     })();

@@ -20,7 +20,7 @@ function mapWhole(plan: MappingPlan, letter: StoredDeadLetter): WorkObject[] | s
   if (letter.message === null) return 'the original message is no longer stored';
   const result = mapMessage(plan, letter.message);
   if (!result.ok) return `the mapping still fails: ${result.error.code} ${result.error.message}`;
-  const objects = workObjectsOf(result.requests);
+  const objects = workObjectsOf(result.requests, letter.message);
   // Replayed into nothing, it would vanish uncounted: it stays a dead letter, to purge once read.
   if (objects.length === 0) return `the mapping makes no Braze object of it (${result.warnings.map((w) => w.code).join(', ') || 'no warnings'})`;
   return objects;
@@ -30,6 +30,6 @@ function mapInPlace(plan: MappingPlan, letter: StoredDeadLetter): WorkObject[] |
   if (letter.message === null) return 'the original message is no longer stored';
   const result = mapMessage(plan, letter.message);
   if (!result.ok) return `the mapping now fails: ${result.error.code} ${result.error.message}`;
-  const found = workObjectsOf(result.requests).find((o) => o.endpoint === letter.endpoint && o.array === letter.array && o.position === letter.position);
+  const found = workObjectsOf(result.requests, letter.message).find((o) => o.endpoint === letter.endpoint && o.array === letter.array && o.position === letter.position);
   return found ? [found] : `the mapping no longer makes ${letter.endpoint} ${letter.array}[${letter.position}]`;
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { BrazeRequest } from '../engine';
 import { Lease, LeaseLimits, Settlement, SettleResult, WorkId, WorkItem } from './ports/work-queue.port';
-import { StoredObjectRow } from './sqlite-schema';
+import { WorkRow } from './sqlite-schema';
 
 /** A work row's `state` when no lease holds it; otherwise it holds the lease's id. */
 export const PENDING = 0;
@@ -23,7 +23,7 @@ interface RequestRow {
 }
 
 
-function toItem(row: StoredObjectRow): WorkItem {
+function toItem(row: WorkRow): WorkItem {
   return {
     id: String(row.id) as WorkId,
     messageId: row.message_id,
@@ -35,6 +35,8 @@ function toItem(row: StoredObjectRow): WorkItem {
     position: row.position,
     attempts: row.attempts,
     mergeKey: row.merge_key,
+    eventTime: row.event_time,
+    changesOnly: row.changes_only === null ? null : JSON.parse(row.changes_only),
   };
 }
 
@@ -59,8 +61,8 @@ export class SqliteLeases {
       // Read only for rows a lease would take: a head of blocked rows costs no more than without it.
       request: db.prepare<[number], RequestRow>('SELECT endpoint, options FROM work WHERE id = ?'),
       newLease: db.prepare<[string, number, string, number]>('INSERT INTO leases (owner, expires_at, items, n) VALUES (?, ?, ?, ?)'),
-      take: db.prepare<[number, number], StoredObjectRow>(`UPDATE work SET state = ? WHERE id = ?
-        RETURNING id, message_id, user_key, endpoint, arr, options, object, position, attempts, merge_key`),
+      take: db.prepare<[number, number], WorkRow>(`UPDATE work SET state = ? WHERE id = ?
+        RETURNING id, message_id, user_key, endpoint, arr, options, object, position, attempts, merge_key, event_time, changes_only`),
       // Only before its expiry: from then on the lease is nobody's, swept or not.
       extend: db.prepare<[number, number, string, number]>('UPDATE leases SET expires_at = ? WHERE id = ? AND owner = ? AND expires_at > ?'),
       held: db.prepare<[number, string, number], { items: string }>('SELECT items FROM leases WHERE id = ? AND owner = ? AND expires_at > ?'),

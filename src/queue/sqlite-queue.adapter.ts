@@ -11,9 +11,9 @@ import { LocalWakeUp } from './local-wake-up';
 import { MergeMemory } from './ports/merge-memory.port';
 import { SqliteAttributeMemory } from './sqlite-attribute-memory';
 import { AcceptedRequest, InboxPosition, InboxSource, RequestInbox } from './ports/request-inbox.port';
-import { CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueuedMessage, QueueStats, Refusal, Settlement, SettleResult, StoreHealth, WorkQueue } from './ports/work-queue.port';
+import { ChangesOnly, CommitResult, DEDUP_WINDOW_MS, Lease, LeaseLimits, MappedBatch, QueuedMessage, QueueStats, Refusal, Settlement, SettleResult, StoreHealth, WorkQueue } from './ports/work-queue.port';
 import { SqliteLeases } from './sqlite-leases';
-import { SCHEMA } from './sqlite-schema';
+import { SCHEMA, WORK_COLUMNS_ADDED } from './sqlite-schema';
 import { freePageBytes, useIncrementalVacuum, vacuumStep, WAL_SIZE_LIMIT_BYTES } from './sqlite-space';
 import { StoreLock, takeLock } from './store-lock';
 import { UNMAPPED } from './work-item';
@@ -86,11 +86,12 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
       this.db.pragma('busy_timeout = 5000');
       const hadLeases = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leases'").get() !== undefined;
       this.db.exec(SCHEMA);
+      addMissingColumns(this.db);
       const db = this.db;
       this.statements = {
         // Inserts a new id, or refreshes one seen longer ago than the window; a duplicate changes nothing.
         claim: db.prepare('INSERT INTO dedup (message_id, received_at) VALUES (?, ?) ON CONFLICT(message_id) DO UPDATE SET received_at = excluded.received_at WHERE received_at < ?'),
-        putWork: db.prepare('INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+        putWork: db.prepare('INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, event_time, changes_only, enqueued_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
         // COUNT(*) and MIN read the narrow work_enqueued index, not the table's rows (~1 KB each).
         counts: db.prepare<[], { total: number; oldest: number | null }>('SELECT COUNT(*) AS total, MIN(enqueued_at) AS oldest FROM work'),
         refuse: db.prepare(`INSERT INTO dead_letters (message_id, user_key, endpoint, arr, options, object, position, merge_key, payload, attempts, reason, status, failed_at)
@@ -230,7 +231,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
         continue;
       }
       accepted++;
-      const objects = workObjectsOf(m.requests);
+      const objects = workObjectsOf(m.requests, m.message);
       // Deduplicated like any message (a retry of it is a duplicate), but there is nothing to store.
       if (objects.length === 0) {
         dropped.push({ messageId: m.messageId, userKey: m.userKey, code: m.dropCode ?? 'NO_OBJECTS', message: m.message });
@@ -241,7 +242,7 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
       for (const o of objects) {
         // A request's options are one object for all its objects: stringified once.
         if (o.options !== options.of) options = { of: o.options, json: o.options === null ? null : JSON.stringify(o.options) };
-        this.statements.putWork.run(m.messageId, m.userKey, o.endpoint, o.array, options.json, JSON.stringify(o.object), o.position, o.mergeKey, now, payload);
+        this.statements.putWork.run(m.messageId, m.userKey, o.endpoint, o.array, options.json, JSON.stringify(o.object), o.position, o.mergeKey, o.eventTime, changesOnlyJson(o.changesOnly), now, payload);
       }
     }
     if (dropped.length > 0) this.dropped.record(dropped, now);
@@ -307,6 +308,14 @@ export class SqliteQueue implements WorkQueue, RequestInbox {
     })());
   }
 }
+
+/** A store from before a column was added gets it, NULL in its rows: ALTER TABLE ADD COLUMN rewrites nothing. */
+function addMissingColumns(db: Database.Database): void {
+  const present = new Set((db.prepare("SELECT name FROM pragma_table_info('work')").all() as { name: string }[]).map((c) => c.name));
+  for (const [name, type] of WORK_COLUMNS_ADDED) if (!present.has(name)) db.exec(`ALTER TABLE work ADD COLUMN ${name} ${type}`);
+}
+
+export const changesOnlyJson = (policy: ChangesOnly | null): string | null => (policy === null ? null : JSON.stringify(policy));
 
 interface WorkObjectOptions {
   of: Readonly<Record<string, unknown>> | null | undefined;

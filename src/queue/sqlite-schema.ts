@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS work (
   object TEXT NOT NULL,
   position INTEGER NOT NULL,
   merge_key TEXT,
+  -- The message's event time (epoch ms) and the changes-only policy as JSON; NULL: none, send everything (WorkObject).
+  event_time INTEGER,
+  changes_only TEXT,
   enqueued_at INTEGER NOT NULL,
   payload TEXT,
   -- 0: pending; otherwise the id of the lease that holds it (leases.id).
@@ -70,3 +73,15 @@ export interface StoredObjectRow {
   attempts: number;
   merge_key: string | null;
 }
+
+/** The columns only \`work\` has, read with a lease. */
+export interface WorkRow extends StoredObjectRow {
+  event_time: number | null;
+  changes_only: string | null;
+}
+
+/** Columns added to \`work\` after stores were in use: added when missing, NULL in older rows (which then send everything). */
+export const WORK_COLUMNS_ADDED: readonly [name: string, type: string][] = [
+  ['event_time', 'INTEGER'],
+  ['changes_only', 'TEXT'],
+];

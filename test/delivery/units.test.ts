@@ -103,7 +103,7 @@ describe('the rate limiter', () => {
 describe('packing', () => {
   let id = 0;
   const item = (userKey: string, endpoint: WorkItem['endpoint'] = '/users/track', array = 'events', options = {}): WorkItem => ({
-    id: String(++id) as WorkId, messageId: `m${id}`, userKey, endpoint, array, options, object: { n: id }, position: 0, attempts: 0, mergeKey: null,
+    id: String(++id) as WorkId, messageId: `m${id}`, userKey, endpoint, array, options, object: { n: id }, position: 0, attempts: 0, mergeKey: null, eventTime: null, changesOnly: null,
   });
 
   it('a round leases one request per user (the lease cuts each run: see the work queue contract), within the per-user cap', () => {

@@ -53,7 +53,7 @@ export class MemoryWorkQueue implements WorkQueue, DeadLetterStore {
         continue;
       }
       if (!m.generatedId) claimed.add(m.messageId);
-      const objects = workObjectsOf(m.requests);
+      const objects = workObjectsOf(m.requests, m.message);
       if (objects.length === 0) dropped.push(m.dropCode ?? 'NO_OBJECTS');
       const message = m.message === undefined ? null : copy(m.message);
       for (const o of objects) rows.push({ ...o, messageId: m.messageId, userKey: m.userKey, message, attempts: 0 });
@@ -214,8 +214,8 @@ export class MemoryWorkQueue implements WorkQueue, DeadLetterStore {
 const copy = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 function toItem(row: Row): WorkItem {
-  const { id, messageId, userKey, endpoint, array, options, object, position, attempts, mergeKey } = row;
-  return { id: String(id) as WorkId, messageId, userKey, endpoint, array, options: options ?? {}, object, position, attempts, mergeKey };
+  const { id, messageId, userKey, endpoint, array, options, object, position, attempts, mergeKey, eventTime, changesOnly } = row;
+  return { id: String(id) as WorkId, messageId, userKey, endpoint, array, options: options ?? {}, object, position, attempts, mergeKey, eventTime, changesOnly };
 }
 
 function publicLetter(letter: Letter): DeadLetter {

@@ -128,7 +128,7 @@ describe.each(BACKENDS)('the records beside the work queue: %s', (_name, open) =
     it('replay with a remap queues what it returns; a reason instead skips the letter, which stays, with that reason', async () => {
       const [fixed, still] = await deadLetter([stored('x1', 'a'), stored('x2', 'a')]);
       const remap: Remap = (letter) =>
-        letter.messageId === 'x1' ? [{ endpoint: '/users/track', array: 'events', options: null, object: { external_id: 'a', name: 'fixed' }, position: letter.position, mergeKey: null }] : 'the mapping still fails: no';
+        letter.messageId === 'x1' ? [{ endpoint: '/users/track', array: 'events', options: null, object: { external_id: 'a', name: 'fixed' }, position: letter.position, mergeKey: null, eventTime: null, changesOnly: null }] : 'the mapping still fails: no';
       expect(await b.deadLetters.replay('all', remap)).toEqual({ replayed: 1, skipped: [{ id: still, reason: 'the mapping still fails: no' }] });
       const lease = await leaseFor(b.queue, 10);
       expect(lease.items.map((i) => [i.messageId, i.object.name])).toEqual([['x1', 'fixed']]);

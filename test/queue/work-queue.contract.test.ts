@@ -120,6 +120,44 @@ describe.each(BACKENDS)('the work queue contract: %s', (_name, open) => {
     });
   });
 
+  describe('what delivery needs to send only what changed', () => {
+    const at = '2026-01-01T10:00:00.000Z';
+    const identifyAndTrack = (messageId: string, timestamp?: string) =>
+      track(messageId, 'u', {
+        // The mapping's policy for the attributes object, as the engine attaches it.
+        requests: [{ endpoint: '/users/track', body: { attributes: [{ external_id: 'u', plan: 'pro' }], events: [{ external_id: 'u', name: 'e', time: at }] }, changesOnly: [{ alwaysSent: [] }] }],
+        message: { type: 'identify', userId: 'u', messageId, ...(timestamp ? { timestamp } : {}) },
+      });
+
+    it("each object carries its message's event time, and attributes objects the changes-only policy; other objects send everything", async () => {
+      await enqueue(queue, [identifyAndTrack('i1', at), identifyAndTrack('i2')]);
+      const lease = await leaseFor(queue, 10);
+      expect(lease.items.map((i) => [i.messageId, i.array, i.eventTime, i.changesOnly])).toEqual([
+        ['i1', 'attributes', Date.parse(at), { alwaysSent: [] }],
+        ['i1', 'events', Date.parse(at), null],
+        ['i2', 'attributes', null, { alwaysSent: [] }],
+        ['i2', 'events', null, null],
+      ]);
+    });
+
+    it('both survive a retry', async () => {
+      await enqueue(queue, [identifyAndTrack('i1', at)]);
+      const first = await leaseFor(queue, 10);
+      await queue.settle(first, { retry: first.items.map((i) => ({ id: i.id, notBefore: clock })) });
+      expect((await leaseFor(queue, 10)).items.map((i) => [i.eventTime, i.changesOnly])).toEqual([[Date.parse(at), { alwaysSent: [] }], [Date.parse(at), null]]);
+    });
+
+    it('a remapped dead letter carries the policy and event time the remap made', async () => {
+      await enqueue(queue, [identifyAndTrack('i1', at)]);
+      const lease = await leaseFor(queue, 10);
+      await queue.settle(lease, { deadLetter: lease.items.map((i) => ({ id: i.id, reason: 'HTTP 400: bad', status: 400 })) });
+      const remapped = { endpoint: '/users/track' as const, array: 'attributes', options: null, object: { external_id: 'u', plan: 'team' }, position: 0, mergeKey: null, eventTime: 42, changesOnly: { alwaysSent: ['email', 'plan'] } };
+      const letters = (await backend.deadLetters.list(10)).items;
+      expect(await backend.deadLetters.replay([letters[0].id], () => [remapped])).toEqual({ replayed: 1, skipped: [] });
+      expect((await leaseFor(queue, 10)).items.map((i) => [i.object.plan, i.eventTime, i.changesOnly])).toEqual([['team', 42, { alwaysSent: ['email', 'plan'] }]]);
+    });
+  });
+
   describe('deduplication', () => {
     it('a messageId seen within the window is a duplicate; past it, new again; a generated id is never claimed', async () => {
       await enqueue(queue, [track('m', 'u'), track('g', 'u', { generatedId: true })]);
@@ -381,6 +419,21 @@ describe('the SQLite adapter at open: one process per DATA_DIR, so every lease i
     await store.close();
     const reopened = new SqliteQueue(dataDir, () => 1_000_000);
     expect(names(await leaseFor(reopened, 10))).toEqual(['a1']);
+    await reopened.close();
+  });
+});
+
+describe('the SQLite adapter on a store from before event times and changes-only policies', () => {
+  it('adds the columns at open; the rows already queued send everything, the new ones carry both', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-migrate-'));
+    const store = new SqliteQueue(dataDir, () => 1_000_000);
+    store.db.exec('ALTER TABLE work DROP COLUMN event_time; ALTER TABLE work DROP COLUMN changes_only');
+    store.db.prepare("INSERT INTO work (message_id, user_key, endpoint, arr, options, object, position, merge_key, enqueued_at, payload) VALUES ('old', 'u', '/users/track', 'attributes', NULL, '{\"external_id\":\"u\"}', 0, NULL, 1, NULL)").run();
+    await store.close();
+    const reopened = new SqliteQueue(dataDir, () => 1_000_000);
+    await enqueue(reopened, [track('new', 'u', { message: { timestamp: '2026-01-01T00:00:00.000Z' } })]);
+    const lease = await leaseFor(reopened, 10);
+    expect(lease.items.map((i) => [i.messageId, i.eventTime, i.changesOnly])).toEqual([['old', null, null], ['new', Date.parse('2026-01-01T00:00:00.000Z'), null]]);
     await reopened.close();
   });
 });

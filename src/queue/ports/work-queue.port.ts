@@ -1,4 +1,4 @@
-import { BrazeRequest, MapWarning } from '../../engine';
+import { BrazeRequest, ChangesOnly, MapWarning } from '../../engine';
 import { InboxPosition } from './request-inbox.port';
 import { WakeUp } from './wake-up.port';
 
@@ -70,7 +70,14 @@ export interface WorkObject {
   /** Counted per endpoint and array across all of a message's requests (an order over 75 products spans several), so a re-mapped dead letter finds its object again. */
   readonly position: number;
   readonly mergeKey: string | null;
+  /** When the message happened (epoch ms, its corrected `timestamp`); null when it had none. For the stale-update guard. */
+  readonly eventTime: number | null;
+  /** Send only the attributes that changed, except `alwaysSent`; null: send everything (the attribute memory is not consulted). */
+  readonly changesOnly: ChangesOnly | null;
 }
+
+/** How an attributes object is compared with what Braze accepted before: the mapping's word (src/engine/changes-only.ts). */
+export type { ChangesOnly } from '../../engine';
 
 /** One Braze object waiting for delivery: the unit that is leased, sent, retried or dead-lettered. */
 export interface WorkItem {
@@ -88,6 +95,10 @@ export interface WorkItem {
   readonly attempts: number;
   /** For /users/identify: the external_id/alias pair, so a pair merged once is not merged again. */
   readonly mergeKey: string | null;
+  /** As queued (WorkObject): the message's event time, for the stale-update guard. */
+  readonly eventTime: number | null;
+  /** As queued (WorkObject): whether only changed attributes are sent. */
+  readonly changesOnly: ChangesOnly | null;
 }
 
 /**

@@ -2,7 +2,7 @@
 -- ids = its entry ids in stream order, n = their messages, claim = ms}), then the batch as
 -- flat arguments (nothing to decode: payloads arrive as Lua strings): messages M, refusals R,
 -- objects in all; M times id, generated ('1' or ''), user, payload ('' for none), drop code,
--- its objects' count n, then n times an object's six fields (put_object); R times id, user,
+-- its objects' count n, then n times an object's eight fields (put_object); R times id, user,
 -- index, payload ('' for none), reason.
 -- Nothing can fail after the first write: the batch was serialized and checked by the caller,
 -- and whether it is the batch's turn is decided before anything is written.
@@ -26,7 +26,7 @@ for _ = 1, messages do
   local m = { id = next_arg(), g = next_arg() == '1', u = next_arg(), p = optional(next_arg()), d = next_arg() }
   local n = tonumber(next_arg())
   local objects = {}
-  for k = 1, n do objects[k] = { next_arg(), next_arg(), next_arg(), next_arg(), next_arg(), next_arg() } end
+  for k = 1, n do objects[k] = { next_arg(), next_arg(), next_arg(), next_arg(), next_arg(), next_arg(), next_arg(), next_arg() } end
   local new = true
   if not m.g then
     local seen = redis.call('ZSCORE', DEDUP, m.id)

@@ -1,5 +1,5 @@
 -- ARGV: prefix, now, limit, per-user cap (at most limit), one request per user ('1'/'0'), ttl, owner.
--- Returns {lease id, expires at, {id, message id, user, endpoint, array, options, object, position, attempts, merge key}...}.
+-- Returns {lease id, expires at, {id, message id, user, endpoint, array, options, object, position, attempts, merge key, event time, changes only}...}.
 local now, limit, cap, one_request, ttl, owner = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1', tonumber(ARGV[6]), ARGV[7]
 -- Expired leases' objects go back first: a dead owner's work is taken over without waiting for a sweep.
 sweep(now, 100)
@@ -52,8 +52,8 @@ for i = 1, #chosen do
   redis.call('HSET', key, 'l', lease)
   redis.call('ZREM', READY, user)
   ids[#ids + 1] = id
-  local f = redis.call('HMGET', key, 'm', 'u', 'e', 'a', 'op', 'ob', 'p', 'at', 'k')
-  out[#out + 1] = { id, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9] }
+  local f = redis.call('HMGET', key, 'm', 'u', 'e', 'a', 'op', 'ob', 'p', 'at', 'k', 'et', 'co')
+  out[#out + 1] = { id, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11] }
 end
 redis.call('HSET', lease_key(lease), 'o', owner, 'x', expires, 'i', table.concat(ids, ','))
 redis.call('ZADD', LEASES, expires, lease)

@@ -3,7 +3,8 @@
 --                    request (dry) and dropped message (dropped) number
 --   P n              hash: objects queued, objects leased, messages waiting in the inbox (stats without a scan)
 --   P o:<id>         hash: one queued object (m message id, u user, e endpoint, a array, op options,
---                    ob object, p position, k merge key, at attempts, nb not before, l lease, t enqueued, mr message)
+--                    ob object, p position, k merge key, et event time, co changes-only policy, at attempts,
+--                    nb not before, l lease, t enqueued, mr message)
 --   P m:<n>          hash: a message's Segment payload (p), kept once for all its objects (n left)
 --   P u:<user>       list: the user's object ids in acceptance order
 --   P heads          zset: every user with queued objects, by head id (the oldest object)
@@ -96,7 +97,8 @@ local function let_go_of_message(n)
   if n and redis.call('HINCRBY', message_key(n), 'n', -1) <= 0 then redis.call('DEL', message_key(n)) end
 end
 
--- o = {endpoint, array, options json or '', object json, position, merge key or ''}; appended to
+-- o = {endpoint, array, options json or '', object json, position, merge key or '', event time or '',
+-- changes-only policy json or ''} (the last two absent in a dead letter replayed as stored); appended to
 -- its user's list; `id` its number (numbers('o', …)), or a new one. The caller counts the
 -- objects it put (one HINCRBY of COUNTS per script).
 local function put_object(message_id, user, o, mr, now, id)
@@ -105,6 +107,8 @@ local function put_object(message_id, user, o, mr, now, id)
   local n = #fields
   if o[3] ~= '' then fields[n + 1], fields[n + 2], n = 'op', o[3], n + 2 end
   if o[6] ~= '' then fields[n + 1], fields[n + 2], n = 'k', o[6], n + 2 end
+  if o[7] and o[7] ~= '' then fields[n + 1], fields[n + 2], n = 'et', o[7], n + 2 end
+  if o[8] and o[8] ~= '' then fields[n + 1], fields[n + 2], n = 'co', o[8], n + 2 end
   if mr then fields[n + 1], fields[n + 2] = 'mr', mr end
   redis.call(unpack(fields))
   -- The user's first object is its head, neither leased nor waiting: ready at once. A user

@@ -11,11 +11,11 @@ export interface RedisQueueOptions extends RedisConnectOptions {
   readonly prefix?: string;
 }
 
-type LeasedRow = [string, string, string, string, string, string | null, string, string, string | null, string | null];
+type LeasedRow = [string, string, string, string, string, string | null, string, string, string | null, string | null, string | null, string | null];
 
 const NOTHING = Object.freeze({ id: '', expiresAt: 0, items: Object.freeze([]) as readonly WorkItem[] });
 
-function toItem([id, messageId, userKey, endpoint, array, options, object, position, attempts, mergeKey]: LeasedRow): WorkItem {
+function toItem([id, messageId, userKey, endpoint, array, options, object, position, attempts, mergeKey, eventTime, changesOnly]: LeasedRow): WorkItem {
   return {
     id: id as WorkId,
     messageId,
@@ -27,11 +27,23 @@ function toItem([id, messageId, userKey, endpoint, array, options, object, posit
     position: Number(position),
     attempts: Number(attempts ?? 0),
     mergeKey: mergeKey ?? null,
+    // Absent in objects queued before these fields were: sent whole.
+    eventTime: eventTime ? Number(eventTime) : null,
+    changesOnly: changesOnly ? JSON.parse(changesOnly) : null,
   };
 }
 
 /** An object as lib.lua's `put_object` reads it. */
-export const encodeObject = (o: WorkObject): (string | number)[] => [o.endpoint, o.array, o.options === null ? '' : JSON.stringify(o.options), JSON.stringify(o.object), o.position, o.mergeKey ?? ''];
+export const encodeObject = (o: WorkObject): (string | number)[] => [
+  o.endpoint,
+  o.array,
+  o.options === null ? '' : JSON.stringify(o.options),
+  JSON.stringify(o.object),
+  o.position,
+  o.mergeKey ?? '',
+  o.eventTime === null ? '' : o.eventTime,
+  o.changesOnly === null ? '' : JSON.stringify(o.changesOnly),
+];
 
 /**
  * A batch as commit.lua reads it, flat: everything serialized here, so a value JSON cannot
@@ -42,7 +54,7 @@ export const encodeObject = (o: WorkObject): (string | number)[] => [o.endpoint,
 function encodeBatch(batch: MappedBatch): (string | number)[] {
   const args: (string | number)[] = [batch.messages.length, batch.refused.length, 0];
   for (const m of batch.messages) {
-    const objects = workObjectsOf(m.requests);
+    const objects = workObjectsOf(m.requests, m.message);
     args.push(m.messageId, m.generatedId === true ? '1' : '', m.userKey, m.message === undefined ? '' : JSON.stringify(m.message), m.dropCode ?? 'NO_OBJECTS', objects.length);
     for (const o of objects) args.push(...encodeObject(o));
     (args[2] as number) += objects.length;

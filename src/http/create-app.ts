@@ -9,6 +9,7 @@ import { systemClock } from '../clock';
 import { composeBackend } from '../composition';
 import { HttpErrorFilter } from './http-error.filter';
 import { servicePlayground } from '../playground/service-playground';
+import { CHANGES_PREVIEW } from '../ingest/preview.service';
 
 /**
  * Request headers a browser may send across origins. The Segment browser SDK sends
@@ -41,7 +42,7 @@ export async function createApp(deps: AppDependencies): Promise<INestApplication
   app.useGlobalFilters(new HttpErrorFilter());
   // Mounted before Nest's routes are (at init); with PLAYGROUND unset /playground is Nest's plain 404.
   if (deps.config.playground) {
-    const serve = servicePlayground(deps.config, deps.mappings);
+    const serve = servicePlayground(deps.config, deps.mappings, app.get(CHANGES_PREVIEW, { strict: false }) ?? undefined);
     app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => (serve(req, res) ? undefined : next()));
   }
   const openApi = new DocumentBuilder()

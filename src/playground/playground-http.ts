@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MAPPING_SCHEMA, MappingSource } from '../engine';
 import { isJsonObject } from '../engine/json';
 import { playgroundCsp, playgroundPage } from './playground-page';
-import { ChangesOnlyPreview, NO_CHANGES_ONLY, PlaygroundRequest } from './playground-run';
+import { ChangesOnlyPreview, changesOnlyOf, PlaygroundRequest } from './playground-run';
 import { MAX_RUN_BYTES } from './playground-limits';
 import { PlaygroundRunner } from './playground-runner';
 
@@ -123,8 +123,9 @@ async function run(settings: PlaygroundSettings, req: IncomingMessage, res: Serv
   if (!outcome.ok && outcome.code === 'PLAYGROUND_BUSY') return refuse(res, 503, outcome.code, outcome.message, { 'Retry-After': '1' });
   // A run the thread did not finish is still an answer about the text sent: a value, not a server error.
   if (!outcome.ok) return send(res, 200, { error: { code: outcome.code, message: outcome.message } });
-  const changesOnly = settings.changesOnly ? { available: true as const, leftOut: await settings.changesOnly.leftOut(outcome.answer.requests) } : NO_CHANGES_ONLY;
-  send(res, 200, { ...outcome.answer, changesOnly });
+  const changesOnly = await changesOnlyOf(settings.changesOnly, outcome.answer);
+  const { objects: _objects, ...answer } = outcome.answer;
+  send(res, 200, { ...answer, changesOnly });
 }
 
 export const PLAYGROUND_PREFIX = '/playground';

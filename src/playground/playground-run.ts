@@ -2,7 +2,7 @@ import { BrazeRequest, compileMappingSet, Diagnostic, ExampleOutcome, mapMessage
 import { isJsonObject } from '../engine/json';
 import { pack, PackLimits } from '../delivery/pack';
 import { userKeyOf } from '../ingest/admit';
-import { WorkId, WorkItem } from '../queue/ports/work-queue.port';
+import { WorkId, WorkItem, WorkObject } from '../queue/ports/work-queue.port';
 import { workObjectsOf } from '../queue/work-objects';
 import { readInput } from './playground-input';
 
@@ -23,15 +23,19 @@ export interface MessageOutcome {
 }
 
 /**
- * With the changes-only memory on, the attributes delivery would leave out. The memory is
- * issue 15's: until it is built the playground is given none and answers `available: false`.
- * An implementation is handed the packed requests and answers per user what it would drop.
+ * With the changes-only memory on, what delivery would leave out of each attributes object
+ * now (issue 15's `ChangesPreviewer`, the one `POST /v1/preview` uses): the service hands it
+ * over, read-only; the CLI has no memory and none.
  */
 export interface ChangesOnlyPreview {
-  leftOut(requests: readonly BrazeRequest[]): Promise<{ user: string; attributes: string[] }[]> | { user: string; attributes: string[] }[];
+  readonly enabled: boolean;
+  of(objects: readonly WorkObject[]): Promise<readonly unknown[]>;
 }
 
-export type ChangesOnlyAnswer = { readonly available: false; readonly note: string } | { readonly available: true; readonly leftOut: { user: string; attributes: string[] }[] };
+export type ChangesOnlyAnswer =
+  | { readonly available: false; readonly note: string }
+  /** Per mapped message: the previewer's answer for its attributes objects. */
+  | { readonly available: true; readonly messages: readonly { readonly index: number; readonly changes: readonly unknown[] }[] };
 
 export interface PlaygroundAnswer {
   /** As `validate` reports them; examples' failures are among them. */
@@ -46,7 +50,19 @@ export interface PlaygroundAnswer {
   readonly timings: { compileMs: number; mapMs: number };
 }
 
-export const NO_CHANGES_ONLY: ChangesOnlyAnswer = { available: false, note: 'the changes-only memory (issue 15) is not part of this build yet' };
+/** What the run hands the server beside the page's answer: each message's objects as the queue holds them (with their changes-only policy, which a request carries only in-process). */
+export interface PlaygroundRun extends Omit<PlaygroundAnswer, 'changesOnly'> {
+  readonly objects: readonly (readonly WorkObject[])[];
+}
+
+export const NO_CHANGES_ONLY: ChangesOnlyAnswer = { available: false, note: 'no attribute memory here (segment-braze playground has none; the service has one with ATTRIBUTE_MEMORY on)' };
+
+/** The previewer's view of each mapped message's objects. */
+export async function changesOnlyOf(preview: ChangesOnlyPreview | undefined, run: Pick<PlaygroundRun, 'messages' | 'objects'>): Promise<ChangesOnlyAnswer> {
+  if (!preview?.enabled) return NO_CHANGES_ONLY;
+  const mapped = run.messages.filter((m) => m.requests !== undefined);
+  return { available: true, messages: await Promise.all(mapped.map(async (m) => ({ index: m.index, changes: await preview.of(run.objects[m.index]) }))) };
+}
 
 /** The files compiled as the playground wants them: examples run, and only reported. */
 export const compileForPlayground = (files: readonly MappingSource[]) => compileMappingSet(files, { examplesGateThePlan: false });
@@ -61,29 +77,32 @@ export function runPlayground(
   limits: PackLimits,
   compile: typeof compileForPlayground = compileForPlayground,
   now: () => number = performance.now.bind(performance),
-): Omit<PlaygroundAnswer, 'changesOnly'> {
+): PlaygroundRun {
   const started = now();
   const compiled = compile(request.files);
   const compileMs = now() - started;
   const base = { diagnostics: compiled.diagnostics, examples: compiled.examples };
   const input = readInput(request.input);
-  if (!input.ok) return { ...base, inputError: input.error, messages: [], requests: [], timings: { compileMs, mapMs: 0 } };
+  if (!input.ok) return { ...base, inputError: input.error, messages: [], requests: [], objects: [], timings: { compileMs, mapMs: 0 } };
   const plan = compiled.plan;
-  if (!plan) return { ...base, messages: [], requests: [], timings: { compileMs, mapMs: 0 } };
+  if (!plan) return { ...base, messages: [], requests: [], objects: [], timings: { compileMs, mapMs: 0 } };
 
   const mapStarted = now();
   const items: WorkItem[] = [];
+  const objects: WorkObject[][] = [];
   const messages = input.messages.map((message, index): MessageOutcome => {
     const result = mapMessage(plan, message, { trace: true });
     const messageId = isJsonObject(message) && message.messageId !== undefined ? message.messageId : null;
+    objects.push([]);
     if (!result.ok) return { index, messageId, error: result.error, warnings: result.warnings, trace: result.trace };
     const userKey = userKeyOf(message as Parameters<typeof userKeyOf>[0]);
-    for (const object of workObjectsOf(result.requests)) {
+    objects[index] = workObjectsOf(result.requests, message);
+    for (const object of objects[index]) {
       items.push({ ...object, id: `${index}.${items.length}` as WorkId, messageId: String(messageId ?? index), userKey, options: object.options ?? {}, attempts: 0 });
     }
     return { index, messageId, requests: result.requests, warnings: result.warnings, trace: result.trace };
   });
   // delivery's own packing: a request's `placed` is delivery's bookkeeping, not what Braze receives.
   const requests = pack(items, limits).map(({ endpoint, body }) => ({ endpoint, body }));
-  return { ...base, messages, requests, timings: { compileMs, mapMs: now() - mapStarted } };
+  return { ...base, messages, requests, objects, timings: { compileMs, mapMs: now() - mapStarted } };
 }

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PackLimits } from '../delivery/pack';
-import { PlaygroundAnswer, PlaygroundRequest } from './playground-run';
+import { PlaygroundRequest, PlaygroundRun } from './playground-run';
 
 // A worker runs JavaScript: under ts-jest, which runs this file from source, the build's copy (`npm test` builds first).
 const WORKER_FILE = __filename.endsWith('.ts') ? join(__dirname, '..', '..', 'dist', 'playground', 'playground.worker.js') : join(__dirname, 'playground.worker.js');
 
 export type RunOutcome =
-  | { readonly ok: true; readonly answer: Omit<PlaygroundAnswer, 'changesOnly'> }
+  | { readonly ok: true; readonly answer: PlaygroundRun }
   | { readonly ok: false; readonly code: 'PLAYGROUND_TIMEOUT' | 'PLAYGROUND_FAILED' | 'PLAYGROUND_BUSY'; readonly message: string };
 
 /** Runs waiting for the thread beyond which a new one is turned away: a page sends one at a time, so more is a flood. */
@@ -74,7 +74,7 @@ export class PlaygroundRunner {
         worker.off('error', onError);
         resolve(outcome);
       };
-      const onMessage = (reply: { id: number; answer?: Omit<PlaygroundAnswer, 'changesOnly'>; failure?: string }) => {
+      const onMessage = (reply: { id: number; answer?: PlaygroundRun; failure?: string }) => {
         if (reply.id !== id) return;
         done(reply.answer ? { ok: true, answer: reply.answer } : { ok: false, code: 'PLAYGROUND_FAILED', message: reply.failure ?? 'the run failed' });
       };

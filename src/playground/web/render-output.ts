@@ -29,7 +29,7 @@ export interface Answer {
   inputError?: Warning & { line: number };
   messages: { index: number; messageId: unknown; requests?: unknown[]; error?: Warning; warnings: Warning[]; trace?: Trace }[];
   requests: { endpoint: string; body: unknown }[];
-  changesOnly: { available: false; note: string } | { available: true; leftOut: { user: string; attributes: string[] }[] };
+  changesOnly: { available: false; note: string } | { available: true; messages: { index: number; changes: { position: number; user: string; send: unknown; leftOut: { key: string; reason: string }[] }[] }[] };
   timings: { compileMs: number; mapMs: number };
 }
 
@@ -99,7 +99,16 @@ export function renderOutput(target: HTMLElement, answer: Answer): void {
   const changes = answer.changesOnly;
   parts.push(
     section('Changes-only memory', 'changes-only', [
-      changes?.available ? el('pre', 'json', json(changes.leftOut)) : el('p', 'none', `Not available: ${changes?.note ?? 'no answer'}`),
+      ...(changes?.available
+        ? changes.messages.flatMap((m) =>
+            m.changes.map((c) =>
+              el('p', 'left-out', undefined, [
+                el('span', 'label', `message ${m.index + 1}, attributes ${c.position}, user ${c.user}: `),
+                document.createTextNode(c.send === null ? 'nothing changed: not sent' : c.leftOut.length === 0 ? 'everything sent' : `left out ${c.leftOut.map((l) => `${l.key} (${l.reason})`).join(', ')}`),
+              ]),
+            ),
+          )
+        : [el('p', 'none', `Not available: ${changes?.note ?? 'no answer'}`)]),
     ]),
   );
   parts.push(

@@ -11,6 +11,7 @@ import { measureAttributeMemory } from './attribute-memory';
 import { mapHandwritten } from './handwritten';
 import { loadBatches } from './ingest-load';
 import { mapWithMappingKit } from './mapping-kit';
+import { measurePlayground } from './playground';
 import { rssMb, timePerItem, Timing } from './measure';
 import { ROOT, startProcess, startService } from './service';
 
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
   const mem = await memory(QUICK ? 100000 : 1000000);
   const several = await measureInstances(QUICK ? 5 : 10);
   const changes = await measureAttributeMemory(QUICK ? 500 : 2000, QUICK ? 1 : 3);
+  const playground = await measurePlayground(QUICK ? 50 : 200);
 
   const lines: string[] = [];
   const row = (...cells: (string | number)[]) => lines.push(`| ${cells.join(' | ')} |`);
@@ -149,11 +151,12 @@ async function main(): Promise<void> {
   row('', 'Redis memory per queued object', `${oneOnRedis.redisBytesPerQueuedObject} B`, `${oneOnRedis.objectsQueued} objects queued`, '', '');
   row(`7. only what changed, ${changes.users} users × ${changes.identifiesPerUser} identifies + tracks`, 'attribute data points, memory on', `${changes.on.attributeDataPoints} (${changes.on.attributeObjects} objects), ${changes.changesLost} changes lost`, `memory off ${changes.off.attributeDataPoints} (${changes.off.attributeObjects} objects)`, `${(changes.attributeDataPointsSaved * 100).toFixed(1)}% fewer`, '≥ 80% fewer, 0 lost');
   row('', 'Braze requests per 1,000 msgs; drain msg/s', `${changes.on.brazeRequestsPer1000Messages} req/1k; ${changes.on.messagesPerSecond} msg/s (${changes.ratesOn.join(', ')})`, `memory off ${changes.off.brazeRequestsPer1000Messages} req/1k; ${changes.off.messagesPerSecond} msg/s (${changes.ratesOff.join(', ')})`, `${changes.deliveryRatio}× memory off`, '≥ 0.9×');
+  row('8. playground, default mapping', 'one keystroke: compile + examples + map + pack, worker thread', `median ${playground.medianMs} ms, p95 ${playground.p95Ms} ms`, `compile + examples ${playground.compileMedianMs} ms`, '', '< 100 ms');
   const table = lines.join('\n');
   console.log('\n' + table + '\n');
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify({ startedAt: started.toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, quick: QUICK, engines, http, delivery, memory: mem, instances: several, changes, table }, null, 2);
+  const json = JSON.stringify({ startedAt: started.toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, quick: QUICK, engines, http, delivery, memory: mem, instances: several, changes, playground, table }, null, 2);
   writeFileSync(join(dir, `${started.toISOString().replace(/[:.]/g, '-')}.json`), json);
   writeFileSync(join(dir, 'latest.json'), json);
   console.log(`written to bench/results/latest.json`);

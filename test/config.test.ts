@@ -19,6 +19,7 @@ describe('configuration from the environment', () => {
       brazeApiKey: undefined,
       corsOrigins: '*',
       adminToken: undefined,
+      playground: false,
       attributeMemory: { enabled: true, ttlMs: 30 * 86_400_000 },
       logLevel: 'info',
       delivery: { flushMs: 200, concurrency: 4, timeoutMs: 10000, trackBatchShape: 'combined', trackBatchSize: 75, maxAttempts: 100, retryBaseMs: 1000, pauseProbeMs: 30000, leaseTtlMs: 30000, sqliteSynchronous: 'NORMAL', expandBatch: 1000, expandSharePercent: 10, stallAfterMs: 120000 },

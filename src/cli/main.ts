@@ -3,6 +3,7 @@ import { FORMATS, Format } from './diagnostic-format';
 import { CliIo, processIo } from './io';
 import { deadLettersCommand } from './dead-letters.command';
 import { mapCommand } from './map.command';
+import { playgroundCommand } from './playground.command';
 import { memoryCommand } from './memory.command';
 import { DROPPED_RECORDS } from './dropped.command';
 import { DRY_RUN_RECORDS } from './dry-run.command';
@@ -52,6 +53,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         if (positionals.length > 1) throw new TypeError('map takes at most one input file');
         return await mapCommand({ mappings: values.mappings!, file: positionals[0], trace: values.trace! }, io);
+      }
+      case 'playground': {
+        const { values } = parseArgs({ args: rest, options: { mappings: { type: 'string', default: 'mappings' }, port: { type: 'string', default: '4180' } } });
+        const port = Number(values.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`--port takes a port number, 0 for any free one (got "${values.port}")`);
+        const stop = new Promise((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        return await playgroundCommand({ mappings: values.mappings!, port, stop }, io);
       }
       case 'dead-letters': {
         const { values, positionals } = parseArgs({

@@ -30,6 +30,19 @@ Exit status: 0 all mapped, 2 some did not (summary on stderr), 1 invalid mapping
 `,
   ],
   [
+    'playground',
+    `Usage: segment-braze playground [--mappings DIR] [--port N]
+
+Serves a page on 127.0.0.1 to edit mappings and see, as you type, the Braze requests, the
+diagnostics, the trace and the examples' verdicts. Prints the URL and opens nothing. No
+queue, no Braze, nothing stored: edits stay in the page (copy or download them).
+  --mappings DIR              the mapping set the page opens with (default: mappings)
+  --port N                    the port (default 4180; 0: any free one)
+
+Exit status: 0 stopped (Ctrl-C), 1 no mapping files or the port is taken.
+`,
+  ],
+  [
     'dead-letters',
     `Usage: segment-braze dead-letters list|show ID|replay ID...|purge ID... [options]
 
@@ -104,6 +117,8 @@ export const USAGE = `Usage: segment-braze <command> [options]
 Commands:
   validate [PATH...]          check mapping files (default: mappings/): schema, compile, examples
   map [--mappings DIR] [FILE] map NDJSON Segment messages (FILE, or stdin) to NDJSON Braze requests
+  playground [--mappings DIR] [--port N]
+                              a local page to edit mappings and see requests, diagnostics, trace
   dead-letters list|show|replay|purge
                               inspect and replay failed Braze work in the service's store
   dry-run list|show|purge     read the requests a dry-run service built instead of sending them
@@ -116,7 +131,8 @@ Options:
   --version, -v               the version
 
 Exit status: validate 0 clean, 1 errors; map 0 all mapped, 2 some failed, 1 unusable mappings or input;
-dead-letters 0 done, 2 some not replayed, 1 errors; dry-run, dropped and memory 0 done, 1 errors.
+dead-letters 0 done, 2 some not replayed, 1 errors; dry-run, dropped and memory 0 done, 1 errors;
+playground 0 stopped, 1 cannot start.
 `;
 
 /** Whether the arguments ask for help: `--help` or `-h` before any `--`. */

@@ -32,6 +32,8 @@ export interface AppConfig {
   /** `*` or a list of origins allowed to call the ingestion API from a browser. */
   readonly corsOrigins: '*' | readonly string[];
   readonly adminToken: string | undefined;
+  /** Serve the mapping playground at /playground (behind ADMIN_TOKEN when one is set). */
+  readonly playground: boolean;
   readonly logLevel: LogLevel;
   /** What boot should say about the settings given (a replaced setting still read, say). */
   readonly notes: readonly string[];
@@ -139,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') problems.push(`SQLITE_SYNCHRONOUS must be NORMAL or FULL (got "${env.SQLITE_SYNCHRONOUS}")`);
   const watchFlag = (optional(env.MAPPINGS_WATCH) ?? 'true').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(watchFlag)) problems.push(`MAPPINGS_WATCH must be true or false (got "${env.MAPPINGS_WATCH}")`);
+  const playgroundFlag = (optional(env.PLAYGROUND) ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(playgroundFlag)) problems.push(`PLAYGROUND must be true or false (got "${env.PLAYGROUND}")`);
   const firstMessageFlag = (optional(env.WEBHOOK_SIGNATURE_FIRST_MESSAGE) ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(firstMessageFlag)) problems.push(`WEBHOOK_SIGNATURE_FIRST_MESSAGE must be true or false (got "${env.WEBHOOK_SIGNATURE_FIRST_MESSAGE}")`);
   const mappingsDebounceMs = int('MAPPINGS_DEBOUNCE_MS', 300, 0, 60_000);
@@ -193,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     brazeApiKey,
     corsOrigins: corsOrigins === '*' ? '*' : Object.freeze(corsOrigins),
     adminToken: optional(env.ADMIN_TOKEN),
+    playground: playgroundFlag === 'true' || playgroundFlag === '1',
     logLevel: logLevel as LogLevel,
     notes: Object.freeze(notes),
     delivery: Object.freeze(delivery),
@@ -265,6 +270,7 @@ export const SETTINGS: readonly string[] = Object.freeze([
   'WEBHOOK_SHARED_SECRET',
   'WEBHOOK_SIGNATURE_FIRST_MESSAGE',
   'ADMIN_TOKEN',
+  'PLAYGROUND',
   'CORS_ORIGINS',
   'BRAZE_REST_ENDPOINT',
   'BRAZE_API_KEY',

@@ -1,9 +1,10 @@
 /** The mapping engine's public surface. Pure: no Nest, no fs, no network, no clock, no env. */
 export { compileMappingSet } from './load/mapping-set';
-export type { MappingSource, MappingSetResult, FileSummary, CompileOptions } from './load/mapping-set';
+export type { MappingSource, MappingSetResult, FileSummary, CompileOptions, ExampleOutcome } from './load/mapping-set';
 export { mapMessage } from './run';
 export type { MapResult, MapOptions, MapTrace, TraceEntry, AttributesTraceEntry } from './run';
 export type { ChangesOnly } from './changes-only';
+export type { UnmatchedRule } from './condition-trace';
 export type { MappingPlan } from './plan';
 export type { BrazeRequest } from './requests';
 export { OTHER_ENDPOINT_LIMIT, TRACK_COMBINED_LIMIT } from './requests';

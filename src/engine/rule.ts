@@ -10,6 +10,8 @@ export interface CompiledRule {
   readonly file: string;
   /** Null when the rule takes every message of its `types`: no condition, or only a type test. */
   readonly when: ((message: unknown) => boolean) | null;
+  /** The `when` as written, for traces: what a rule that did not match was asking. */
+  readonly condition: unknown;
   /** Later rules are not considered once this one matched. */
   readonly stop: boolean;
   /** The only message types `when` can accept, when its shape says so; null otherwise. */
@@ -36,6 +38,7 @@ export function compileRule(raw: unknown, pointer: string, file: string, sink: F
     file,
     // A rule reaches a message only through plan.rulesFor(type), so a bare type test is already true.
     when: isTypeTest(raw.when) ? null : when,
+    condition: raw.when ?? null,
     stop: raw.stop === true,
     types: raw.when === undefined ? null : requiredTypes(raw.when),
     outputs: Object.freeze(outputs),

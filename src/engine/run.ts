@@ -1,4 +1,5 @@
 import { ChangesOnly } from './changes-only';
+import { unmatchedByCondition, unreachedRules, UnmatchedRule } from './condition-trace';
 import { MappingPlan } from './plan';
 import { BrazeRequest, RequestBucket } from './requests';
 import { MapFailure, MapWarning, RunContext, RuntimeErrorCode } from './run-context';
@@ -21,6 +22,8 @@ export interface AttributesTraceEntry {
 
 export interface MapTrace {
   readonly rules: { name: string; file: string }[];
+  /** Every other rule of the set: the condition and what it saw, or why it was not evaluated. */
+  readonly unmatched: UnmatchedRule[];
   readonly fields: TraceEntry[];
   /** Present when the message made attributes objects. */
   attributes?: AttributesTraceEntry[];
@@ -45,7 +48,7 @@ function fail(code: RuntimeErrorCode, message: string, warnings: MapWarning[], t
  */
 export function mapMessage(plan: MappingPlan, message: unknown, options?: MapOptions): MapResult {
   const warnings: MapWarning[] = [];
-  const trace: MapTrace | undefined = options?.trace ? { rules: [], fields: [] } : undefined;
+  const trace: MapTrace | undefined = options?.trace ? { rules: [], unmatched: [], fields: [] } : undefined;
   if (message === null || typeof message !== 'object' || Array.isArray(message) || typeof (message as { type?: unknown }).type !== 'string') {
     return fail('INVALID_MESSAGE', 'a message is a JSON object with a string "type"', warnings, trace);
   }
@@ -59,7 +62,10 @@ export function mapMessage(plan: MappingPlan, message: unknown, options?: MapOpt
     const rules = plan.rulesFor(type);
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r];
-      if (rule.when !== null && !rule.when(message)) continue;
+      if (rule.when !== null && !rule.when(message)) {
+        trace?.unmatched.push(unmatchedByCondition(rule, message));
+        continue;
+      }
       matched++;
       trace?.rules.push({ name: rule.name, file: rule.file });
       for (let o = 0; o < rule.outputs.length; o++) {
@@ -77,15 +83,22 @@ export function mapMessage(plan: MappingPlan, message: unknown, options?: MapOpt
     }
   } catch (failure) {
     if (failure instanceof MapFailure) {
+      if (trace) traceUnreached(plan, type, trace);
       return fail(failure.code, (failure.code === 'NO_IDENTITY' ? '' : context) + failure.message, warnings, trace);
     }
     throw failure;
   }
+  if (trace) traceUnreached(plan, type, trace);
   if (matched === 0) return fail('NO_MATCHING_RULE', `no rule applies to this ${type} message`, warnings, trace);
   const requests: BrazeRequest[] = [];
   for (let i = 0; i < buckets.length; i++) buckets[i].toRequests(requests);
   if (trace) traceAttributes(requests, trace);
   return trace ? { ok: true, requests, warnings, trace } : { ok: true, requests, warnings };
+}
+
+function traceUnreached(plan: MappingPlan, type: string, trace: MapTrace): void {
+  const evaluated = new Set([...trace.rules, ...trace.unmatched].map((r) => r.name));
+  trace.unmatched.push(...unreachedRules(plan, type, evaluated));
 }
 
 function traceAttributes(requests: readonly BrazeRequest[], trace: MapTrace): void {

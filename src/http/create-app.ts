@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -10,6 +11,8 @@ import { Metrics } from '../observability/metrics';
 import { connectionCap, openFileLimit } from './connection-cap';
 import { FrontDoorAdapter } from './front-door';
 import { HttpErrorFilter } from './http-error.filter';
+import { servicePlayground } from '../playground/service-playground';
+import { CHANGES_PREVIEW } from '../ingest/preview.service';
 
 /**
  * Request headers a browser may send across origins. The Segment browser SDK sends
@@ -43,6 +46,11 @@ export async function createApp(deps: AppDependencies): Promise<INestApplication
     maxAge: 86400,
   });
   app.useGlobalFilters(new HttpErrorFilter());
+  // Mounted before Nest's routes are (at init); with PLAYGROUND unset /playground is Nest's plain 404.
+  if (deps.config.playground) {
+    const serve = servicePlayground(deps.config, deps.mappings, app.get(CHANGES_PREVIEW, { strict: false }) ?? undefined);
+    app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => (serve(req, res) ? undefined : next()));
+  }
   const openApi = new DocumentBuilder()
     .setTitle('segment-braze')
     .setDescription('Segment → Braze bridge: Segment HTTP tracking API, webhook destination, mapping preview and operations.')

@@ -202,12 +202,23 @@ rules:
     const result = mapMessage(planOf(yaml), { type: 'track', userId: 'u', event: 'Other' }, { trace: true });
     expect(result.trace).toEqual({
       rules: [{ name: 'any-track', file: 'test.yaml' }, { name: 'also-attributes', file: 'test.yaml' }],
+      unmatched: [{ name: 'special', file: 'test.yaml', reason: 'condition', condition: { '==': [{ var: 'event' }, 'Special'] }, saw: { event: 'Other' } }],
       fields: [
         { rule: 'any-track', output: 'events', field: 'name', source: 'event' },
         { rule: 'also-attributes', output: 'attributes', field: 'last_event', source: 'event' },
       ],
       attributes: [{ request: 0, index: 0, changesOnly: null }],
     });
+  });
+
+  it('the trace names the rules a stop kept from being evaluated, and an absent var as null', () => {
+    const stopped = mapMessage(planOf(yaml), { type: 'track', userId: 'u', event: 'Special' }, { trace: true });
+    expect(stopped.trace?.unmatched).toEqual([
+      { name: 'any-track', file: 'test.yaml', reason: 'not-reached' },
+      { name: 'also-attributes', file: 'test.yaml', reason: 'not-reached' },
+    ]);
+    const absent = mapMessage(planOf(yaml), { type: 'track', userId: 'u' }, { trace: true });
+    expect(absent.trace?.unmatched[0]).toMatchObject({ name: 'special', saw: { event: null } });
   });
 });
 

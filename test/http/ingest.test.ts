@@ -132,7 +132,12 @@ describe('ingestion over HTTP', () => {
     expect(single.body).toEqual({
       messageId: 'pv',
       requests: [{ endpoint: '/users/track', body: { attributes: [{ external_id: 'u', home_city: 'Oslo' }] } }],
-      trace: { rules: [{ name: 'identify-traits', file: expect.stringMatching(/braze\.yaml$/) }], fields: [{ rule: 'identify-traits', output: 'attributes', field: 'home_city', source: 'traits.address.city' }],
+      trace: {
+        rules: [{ name: 'identify-traits', file: expect.stringMatching(/braze\.yaml$/) }],
+        unmatched: [
+          { name: 'merge-anonymous-profile', file: expect.stringMatching(/braze\.yaml$/), reason: 'condition', condition: expect.any(Object), saw: { type: 'identify', userId: 'u', anonymousId: null } },
+        ],
+        fields: [{ rule: 'identify-traits', output: 'attributes', field: 'home_city', source: 'traits.address.city' }],
         // The default mapping sends identify traits as changes only; the body above is what Braze would get.
         attributes: [{ request: 0, index: 0, changesOnly: { alwaysSent: [] } }],
       },

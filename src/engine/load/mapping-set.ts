@@ -20,15 +20,32 @@ export interface FileSummary {
 }
 
 export interface MappingSetResult {
-  /** Null when any error was found: an invalid set never serves. */
+  /** Null when any error was found (but a failing example when `examplesGateThePlan` is false): an invalid set never serves. */
   readonly plan: MappingPlan | null;
   readonly diagnostics: Diagnostic[];
   readonly files: FileSummary[];
+  /** Every example that ran, passed or not, in file order (empty when they did not run). */
+  readonly examples: ExampleOutcome[];
+}
+
+/** One example's verdict; `failure` is the EXAMPLE_FAILED diagnostic, with the first pointer where output and expectation part. */
+export interface ExampleOutcome {
+  readonly file: string;
+  readonly name: string;
+  /** Where the example sits in its file: /examples/N. */
+  readonly pointer: string;
+  readonly line: number;
+  readonly failure: Diagnostic | null;
 }
 
 export interface CompileOptions {
   /** Run every file's examples against the compiled set (default true). */
   readonly runExamples?: boolean;
+  /**
+   * A failing example makes the set invalid (default true). The playground turns it off: the
+   * mapping being edited keeps serving while its examples are out of date, and says so.
+   */
+  readonly examplesGateThePlan?: boolean;
 }
 
 interface LoadedFile {
@@ -48,7 +65,7 @@ export function compileMappingSet(sources: readonly MappingSource[], options: Co
   const diagnostics: Diagnostic[] = [];
   if (sources.length === 0) {
     diagnostics.push({ code: 'NO_MAPPING_FILES', severity: 'error', pointer: '', message: 'no mapping files (.yaml, .yml) were found', file: '', line: 0, col: 0, length: 1 });
-    return { plan: null, diagnostics, files: [] };
+    return { plan: null, diagnostics, files: [], examples: [] };
   }
   const loaded: LoadedFile[] = [];
   for (const { file, text } of sources) {
@@ -98,18 +115,22 @@ export function compileMappingSet(sources: readonly MappingSource[], options: Co
   if (identityOwner) diagnostics.push(...identitySink.findings.map((f) => place(identityOwner!.source, f)));
 
   const files = loaded.map(({ source, compiled }) => ({ file: source.file, rules: compiled.rules.length, examples: compiled.examples.length }));
-  if (hasErrors(diagnostics)) return { plan: null, diagnostics: sortDiagnostics(diagnostics), files };
+  if (hasErrors(diagnostics)) return { plan: null, diagnostics: sortDiagnostics(diagnostics), files, examples: [] };
 
   const plan: MappingPlan = createPlan(rules, identify);
+  const examples: ExampleOutcome[] = [];
   if (options.runExamples !== false) {
     for (const { source, compiled } of loaded) {
       for (const { example, pointer } of compiled.examples) {
         const finding = checkExample(plan, example, pointer);
-        if (finding) diagnostics.push(place(source, finding));
+        const failure = finding ? place(source, finding) : null;
+        if (failure) diagnostics.push(failure);
+        examples.push({ file: source.file, name: example.name, pointer, line: source.locate(pointer, false).line, failure });
       }
     }
   }
-  return { plan: hasErrors(diagnostics) ? null : plan, diagnostics: sortDiagnostics(diagnostics), files };
+  const gated = options.examplesGateThePlan !== false && hasErrors(diagnostics);
+  return { plan: gated ? null : plan, diagnostics: sortDiagnostics(diagnostics), files, examples };
 }
 
 function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {

@@ -13,6 +13,14 @@ const pathString = {
   examples: ['traits.email', 'properties.products', '$item.price'],
 };
 
+/** What every output takes; attributes outputs add the changes-only keys. */
+const OUTPUT_PROPERTIES = {
+  description: { type: 'string' },
+  each: { ...pathString, description: 'Emit one object per element of this array; `$item` is the element.' },
+  fields: { $ref: '#/definitions/fields' },
+  rest: { $ref: '#/definitions/rest' },
+};
+
 const transformName = {
   type: 'string',
   enum: [...TRANSFORM_NAMES],
@@ -108,12 +116,7 @@ export const MAPPING_SCHEMA = {
       description: 'One object per message, or one per element of `each`.',
       additionalProperties: false,
       required: ['fields'],
-      properties: {
-        description: { type: 'string' },
-        each: { ...pathString, description: 'Emit one object per element of this array; `$item` is the element.' },
-        fields: { $ref: '#/definitions/fields' },
-        rest: { $ref: '#/definitions/rest' },
-      },
+      properties: OUTPUT_PROPERTIES,
     },
     attributesOutput: {
       type: 'object',
@@ -122,10 +125,7 @@ export const MAPPING_SCHEMA = {
       additionalProperties: false,
       required: ['fields'],
       properties: {
-        description: { type: 'string' },
-        each: { ...pathString, description: 'Emit one object per element of this array; `$item` is the element.' },
-        fields: { $ref: '#/definitions/fields' },
-        rest: { $ref: '#/definitions/rest' },
+        ...OUTPUT_PROPERTIES,
         changes_only: {
           type: 'boolean',
           title: 'Send changes only',
